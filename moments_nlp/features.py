@@ -1,0 +1,183 @@
+"""Features from the preprocessed tokens: word n-grams, subword pieces and lexicon scores.
+
+Everything here reads the token lists made by :class:`~moments_nlp.preprocess.SpacyPreprocessor`;
+nothing tokenizes a second time. :class:`TokenFeatures` is a scikit-learn transformer that turns
+token lists into one sparse matrix:
+
+* word n-grams (TF-IDF with sublinear term frequency), negation-marked tokens included;
+* subword pieces: the first and last ``subword`` characters of longer words, which catch
+  misspellings and inflections (``delayed``, ``delays``, ``delaaay``) without character n-grams
+  over the raw text;
+* lexicon scores: positive and negative strength of the words found in the VADER sentiment
+  lexicon (MIT licensed, shipped by the ``vaderSentiment`` package), with negation flipping them.
+
+Examples
+--------
+>>> from moments_nlp.features import TokenFeatures
+>>> tf = TokenFeatures().fit([["great", "crew"], ["not", "not_good"]])
+>>> tf.transform([["great", "crew"]]).shape[0]
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["TokenFeatures", "lexicon"]
+
+_LEXICON_NAMES = ("lex_pos", "lex_neg", "lex_pos_share", "lex_neg_share", "exclaim", "question")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, float]:
+    """The VADER word lexicon: token -> valence from -4 to +4.
+
+    Examples
+    --------
+    >>> lexicon()["horrible"] < 0 < lexicon()["wonderful"]
+    True
+    """
+    text = resources.files("vaderSentiment").joinpath("vader_lexicon.txt").read_text("utf-8")
+    table: dict[str, float] = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            try:
+                table[parts[0]] = float(parts[1])
+            except ValueError:
+                continue
+    return table
+
+
+class _NgramAnalyzer:
+    """Picklable analyzer: word n-grams plus subword pieces of one token list."""
+
+    def __init__(self, ngram_max: int, subword: int) -> None:
+        self.ngram_max = ngram_max
+        self.subword = subword
+
+    def __call__(self, tokens: Sequence[str]) -> list[str]:
+        out = list(tokens)
+        if self.ngram_max >= 2:
+            out.extend([f"{a} {b}" for a, b in zip(tokens, tokens[1:])])
+        if self.ngram_max >= 3:
+            out.extend([f"{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:])])
+        n = self.subword
+        if n:
+            for word in tokens:
+                if len(word) > n and word[0].isalpha():
+                    out.append("<" + word[:n])
+                    out.append(word[-n:] + ">")
+        return out
+
+
+def _lexicon_rows(docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
+    table = lexicon()
+    rows = np.zeros((len(docs), len(_LEXICON_NAMES)), dtype=np.float64)
+    for i, tokens in enumerate(docs):
+        pos = neg = 0.0
+        n_pos = n_neg = n_excl = n_quest = 0
+        for word in tokens:
+            if word == "!":
+                n_excl += 1
+                continue
+            if word == "?":
+                n_quest += 1
+                continue
+            negated = word.startswith("not_")
+            score = table.get(word[4:] if negated else word)
+            if score is None:
+                continue
+            if negated:
+                score = -0.5 * score
+            if score > 0:
+                pos += score
+                n_pos += 1
+            else:
+                neg -= score
+                n_neg += 1
+        size = len(tokens) + 1.0
+        rows[i] = (pos / 4.0, neg / 4.0, 3.0 * n_pos / size, 3.0 * n_neg / size,
+                   min(n_excl, 3) / 3.0, min(n_quest, 3) / 3.0)
+    return sp.csr_matrix(rows)
+
+
+class TokenFeatures(TransformerMixin, BaseEstimator):
+    """Turn token lists into a sparse matrix of n-gram, subword and lexicon features.
+
+    Parameters
+    ----------
+    ngram_max : int, default 2
+        Longest word n-gram (1, 2 or 3).
+    subword : int, default 4
+        Length of the word-start and word-end pieces; 0 turns them off.
+    lexicon_features : bool, default True
+        Add the sentiment-lexicon and punctuation columns.
+    min_df : int, default 1
+        Minimum document frequency of an n-gram or piece.
+    max_features : int or None, default None
+        Keep only the most frequent features.
+
+    Attributes
+    ----------
+    vectorizer_ : TfidfVectorizer
+        The fitted vectorizer over n-grams and pieces.
+    n_features_out_ : int
+        Number of output columns.
+
+    Examples
+    --------
+    >>> tf = TokenFeatures(subword=0, lexicon_features=False).fit([["a", "b"]])
+    >>> list(tf.get_feature_names_out())
+    ['a', 'a b', 'b']
+    """
+
+    def __init__(self, *, ngram_max: int = 2, subword: int = 4, lexicon_features: bool = True,
+                 min_df: int = 1, max_features: int | None = None) -> None:
+        self.ngram_max = ngram_max
+        self.subword = subword
+        self.lexicon_features = lexicon_features
+        self.min_df = min_df
+        self.max_features = max_features
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
+    def fit(self, X: Sequence[Sequence[str]], y: object = None) -> TokenFeatures:
+        """Learn the n-gram vocabulary and IDF weights. Returns ``self``."""
+        self.vectorizer_ = TfidfVectorizer(
+            analyzer=_NgramAnalyzer(self.ngram_max, self.subword), sublinear_tf=True,
+            min_df=self.min_df, max_features=self.max_features, dtype=np.float32,
+        )
+        self.vectorizer_.fit(X)
+        extra = len(_LEXICON_NAMES) if self.lexicon_features else 0
+        self.n_features_out_ = len(self.vectorizer_.vocabulary_) + extra
+        return self
+
+    def transform(self, X: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """Features of each token list, one row per list."""
+        check_is_fitted(self, "vectorizer_")
+        words = self.vectorizer_.transform(X)
+        if not self.lexicon_features:
+            return words.tocsr()
+        return sp.hstack([words, _lexicon_rows(X)], format="csr", dtype=np.float32)
+
+    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
+        """Names of the output columns (n-grams, ``<piece`` / ``piece>``, lexicon columns)."""
+        check_is_fitted(self, "vectorizer_")
+        names = list(self.vectorizer_.get_feature_names_out())
+        if self.lexicon_features:
+            names.extend(_LEXICON_NAMES)
+        return np.asarray(names, dtype=object)

@@ -1,0 +1,266 @@
+"""``MomentClassifier``: spaCy preprocessing -> token features -> calibrated linear model.
+
+Examples
+--------
+>>> import moments_nlp as mn
+>>> clf = mn.load()
+>>> clf.predict(["The crew was wonderful", "My bag was lost and nobody helped"])
+['magic', 'misery']
+>>> list(clf.predict_proba(["fine"]).columns)
+['magic', 'ordinary', 'misery']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from moments_nlp._texts import as_text_list, is_blank
+from moments_nlp.errors import ColumnNotFoundError, InputError, TrainingDataError
+from moments_nlp.features import TokenFeatures
+from moments_nlp.labels import LABELS, normalize_labels
+from moments_nlp.preprocess import SpacyPreprocessor
+
+if TYPE_CHECKING:
+    from moments_nlp.evaluate import EvaluationReport
+
+__all__ = ["MomentClassifier", "OUTPUT_COLUMNS"]
+
+#: Columns that :meth:`MomentClassifier.label` adds to a table.
+OUTPUT_COLUMNS: tuple[str, ...] = ("moment", "confidence", *(f"p_{label}" for label in LABELS))
+
+
+class MomentClassifier(ClassifierMixin, BaseEstimator):
+    """Label feedback texts as ``magic``, ``ordinary`` or ``misery``.
+
+    A scikit-learn estimator: ``__init__`` stores its parameters, ``fit`` builds and fits a
+    :class:`~sklearn.pipeline.Pipeline` (``preprocess`` -> ``features`` -> ``classifier``) and
+    returns ``self``; the fitted state lives in attributes ending in ``_``.
+
+    Parameters
+    ----------
+    pipeline : str, default "blank:en"
+        spaCy pipeline for tokenization (see :func:`moments_nlp.preprocess.build_nlp`).
+    negation_scope : int, default 4
+        Words after a negator that get the ``not_`` mark.
+    ngram_max : int, default 2
+        Longest word n-gram.
+    subword : int, default 4
+        Length of word-start / word-end pieces (0 = off).
+    lexicon_features : bool, default True
+        Add sentiment-lexicon columns.
+    C : float, default 4.0
+        Inverse regularization strength of the logistic regression.
+    class_weight : "balanced" or None, default "balanced"
+        Class weighting; "balanced" favours macro-F1 on skewed data.
+    calibration : {"sigmoid", "isotonic", "temperature"}, default "temperature"
+        How probabilities are calibrated on held-out folds.
+    cv : int, default 5
+        Folds for the calibration.
+    batch_size : int, default 1000
+        Texts per spaCy batch.
+    n_process : int, default 1
+        Processes for spaCy's ``nlp.pipe``.
+    random_state : int, default 0
+        Seed for the folds and the solver.
+
+    Attributes
+    ----------
+    pipeline_ : sklearn.pipeline.Pipeline
+        The fitted pipeline.
+    classes_ : numpy.ndarray
+        ``LABELS`` as an array (fixed order, every class always present).
+    """
+
+    def __init__(self, *, pipeline: str = "blank:en", negation_scope: int = 4, ngram_max: int = 2,
+                 subword: int = 4, lexicon_features: bool = True, C: float = 4.0,
+                 class_weight: str | None = "balanced", calibration: str = "temperature",
+                 cv: int = 5, batch_size: int = 1000, n_process: int = 1,
+                 random_state: int = 0) -> None:
+        self.pipeline = pipeline
+        self.negation_scope = negation_scope
+        self.ngram_max = ngram_max
+        self.subword = subword
+        self.lexicon_features = lexicon_features
+        self.C = C
+        self.class_weight = class_weight
+        self.calibration = calibration
+        self.cv = cv
+        self.batch_size = batch_size
+        self.n_process = n_process
+        self.random_state = random_state
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
+    # ------------------------------------------------------------------ fitting
+    def _build(self) -> Pipeline:
+        linear = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000,
+                                    random_state=self.random_state)
+        return Pipeline([
+            ("preprocess", SpacyPreprocessor(self.pipeline, negation_scope=self.negation_scope,
+                                             batch_size=self.batch_size,
+                                             n_process=self.n_process)),
+            ("features", TokenFeatures(ngram_max=self.ngram_max, subword=self.subword,
+                                       lexicon_features=self.lexicon_features)),
+            ("classifier", CalibratedClassifierCV(linear, method=self.calibration, cv=self.cv)),
+        ])
+
+    def fit(self, X: Iterable[object], y: Iterable[object]) -> MomentClassifier:
+        """Fit on texts and their labels (any known spelling). Returns ``self``.
+
+        Raises
+        ------
+        TrainingDataError
+            If lengths differ, a class has fewer examples than ``cv``, or a text is blank.
+        UnknownLabelError
+            For label values outside the vocabulary (listed with counts).
+        """
+        texts = as_text_list(X)
+        labels = normalize_labels(y)
+        if len(texts) != len(labels):
+            raise TrainingDataError(f"got {len(texts)} texts but {len(labels)} labels")
+        blank = [i for i, text in enumerate(texts) if is_blank(text)]
+        if blank:
+            raise TrainingDataError(
+                f"{len(blank)} blank texts at rows {blank[:10]}; drop them before fitting "
+                "(mn.train drops and counts them for you)"
+            )
+        counts = pd.Series(labels).value_counts()
+        short = {label: int(counts.get(label, 0)) for label in LABELS
+                 if counts.get(label, 0) < max(self.cv, 2)}
+        if short:
+            raise TrainingDataError(
+                f"every label needs at least {max(self.cv, 2)} examples; too few for {short}"
+            )
+        self.pipeline_ = self._build().fit(texts, np.asarray(labels, dtype=object))
+        self.classes_ = np.asarray(LABELS, dtype=object)
+        self._order = self._column_order()
+        return self
+
+    def _column_order(self) -> np.ndarray:
+        fitted = list(self.pipeline_.classes_)
+        return np.asarray([fitted.index(label) for label in LABELS])
+
+    def set_n_process(self, n_process: int) -> MomentClassifier:
+        """Change how many processes spaCy uses, also on a fitted model. Returns ``self``."""
+        self.n_process = n_process
+        if hasattr(self, "pipeline_"):
+            self.pipeline_.named_steps["preprocess"].set_params(n_process=n_process)
+        return self
+
+    # --------------------------------------------------------------- predicting
+    def _proba_array(self, texts: Sequence[str]) -> np.ndarray:
+        check_is_fitted(self, "pipeline_")
+        if not texts:
+            return np.zeros((0, len(LABELS)))
+        order = getattr(self, "_order", None)
+        if order is None:
+            order = self._order = self._column_order()
+        return np.asarray(self.pipeline_.predict_proba(list(texts)))[:, order]
+
+    def predict_proba(self, X: Iterable[object]) -> pd.DataFrame:
+        """Calibrated probability of each label, one row per text.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns exactly ``LABELS``; rows sum to 1.
+        """
+        texts = as_text_list(X)
+        index = X.index if isinstance(X, pd.Series) else None
+        return pd.DataFrame(self._proba_array(texts), columns=list(LABELS), index=index)
+
+    def predict(self, X: Iterable[object]) -> list[str]:
+        """One label per text (a list of str, in input order)."""
+        proba = self._proba_array(as_text_list(X))
+        return [LABELS[i] for i in proba.argmax(axis=1)]
+
+    def label(self, df: Any, text_column: str = "comment", *,
+              min_confidence: float | None = None) -> Any:
+        """Label a table: a copy of ``df`` plus ``moment``, ``confidence`` and ``p_<label>``.
+
+        Every row and column of ``df`` is kept, in order. Rows whose text is missing or blank get
+        ``<NA>`` as label and NaN scores, never a guess. A Dask DataFrame gives back a lazy Dask
+        DataFrame with the same columns.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame or dask.dataframe.DataFrame
+        text_column : str, default "comment"
+        min_confidence : float, optional
+            Rows whose confidence is below this get ``needs_review=True`` (column added).
+
+        Examples
+        --------
+        >>> import pandas as pd, moments_nlp as mn
+        >>> out = mn.load().label(pd.DataFrame({"comment": ["Amazing staff!", None]}))
+        >>> out["moment"].tolist()
+        ['magic', <NA>]
+        """
+        if type(df).__module__.startswith("dask"):
+            from moments_nlp._dask import label_dask
+
+            return label_dask(self, df, text_column, min_confidence=min_confidence)
+        if not isinstance(df, pd.DataFrame):
+            raise InputError(f"label() expects a pandas or Dask DataFrame, got {type(df).__name__}")
+        if text_column not in df.columns:
+            raise ColumnNotFoundError(
+                f"text column {text_column!r} not found; available columns: "
+                f"{[str(c) for c in df.columns]}"
+            )
+        texts = as_text_list(df[text_column])
+        keep = np.fromiter((not is_blank(t) for t in texts), dtype=bool, count=len(texts))
+        proba = np.full((len(texts), len(LABELS)), np.nan)
+        if keep.any():
+            proba[keep] = self._proba_array([t for t, k in zip(texts, keep) if k])
+        out = df.copy()
+        moment = np.full(len(texts), None, dtype=object)
+        moment[keep] = np.asarray(LABELS, dtype=object)[proba[keep].argmax(axis=1)]
+        out["moment"] = pd.array(moment, dtype="string")
+        out["confidence"] = np.where(keep, np.nanmax(np.where(keep[:, None], proba, 0), axis=1),
+                                     np.nan)
+        for j, label in enumerate(LABELS):
+            out[f"p_{label}"] = proba[:, j]
+        if min_confidence is not None:
+            review = pd.array(np.where(keep, out["confidence"] < min_confidence, False),
+                              dtype="boolean")
+            out["needs_review"] = review
+        return out
+
+    def evaluate(self, X: Iterable[object], y: Iterable[object]) -> EvaluationReport:
+        """Score on labeled texts: accuracy, macro-F1, per-class figures, confusion, ECE."""
+        from moments_nlp.evaluate import evaluate_predictions
+
+        texts = as_text_list(X)
+        truth = normalize_labels(y)
+        proba = self._proba_array(texts)
+        return evaluate_predictions(truth, proba)
+
+    def save(self, path: str | Path, *, format: str = "skops",
+             card: dict[str, Any] | None = None) -> Path:
+        """Save to a model folder (estimator file + ``card.json``); returns the folder.
+
+        ``format="skops"`` (default) can be loaded without running code from the file;
+        ``format="joblib"`` is a pickle, which runs code when loaded: only load your own.
+        """
+        from moments_nlp.persist import save_model
+
+        return save_model(self, path, format=format, card=card)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_order", None)
+        return state

@@ -1,0 +1,228 @@
+"""spaCy preprocessing as a scikit-learn transformer: texts in, normalized token lists out.
+
+The tokenizer runs once per text (``nlp.pipe`` with ``batch_size`` and ``n_process``); every
+feature later is computed from these tokens. Normalization handles what feedback really holds:
+
+* HTML entities (``&amp;``) are unescaped, control characters become spaces;
+* URLs -> ``<url>``, e-mail addresses -> ``<email>``, ``@handles`` -> ``<user>``;
+* numbers -> ``<num>``, other digits -> ``0``, currency symbols -> ``<money>``;
+* emoji and emoticons are kept and tagged with their sentiment (``<emo_pos>`` / ``<emo_neg>``);
+* elongations are shortened (``soooo`` -> ``soo``) and case is folded;
+* negation scope: the words after ``not``, ``never``, ``n't``, ``no`` ... up to the next
+  punctuation mark or contrast word get a ``not_`` prefix (``wasn't helpful`` -> ``not_helpful``).
+
+Examples
+--------
+>>> from moments_nlp.preprocess import SpacyPreprocessor
+>>> SpacyPreprocessor().transform(["Sooo not good :( http://x.co"])
+[['soo', 'not', 'not_good', ':(', '<emo_neg>', '<url>']]
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import spacy
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from moments_nlp._lexicon import EMOTICON_SENTIMENT, emoji_sentiment
+from moments_nlp._texts import as_text_list
+
+__all__ = ["SpacyPreprocessor", "build_nlp"]
+
+_NEGATORS = frozenset(
+    {"not", "no", "never", "nothing", "nobody", "none", "nowhere", "neither", "nor", "cannot",
+     "without", "hardly", "barely", "nope", "lack", "lacks", "lacking"}
+)
+_SCOPE_ENDERS = frozenset({".", ",", "!", "?", ";", ":", "but", "however", "although", "though"})
+_KEEP_PUNCT = frozenset({"!", "?", "..."})
+_ELONGATION = re.compile(r"(\w)\1{2,}")
+_DIGITS = re.compile(r"\d+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\ufe0e\ufe0f\ufeff]")
+_WHITESPACE_TOKEN = re.compile(r"^\s*$")
+
+
+def build_nlp(pipeline: str = "blank:en", *, lemmatize: bool = False) -> spacy.language.Language:
+    """Build the spaCy pipeline used for tokenization.
+
+    Parameters
+    ----------
+    pipeline : str, default "blank:en"
+        ``"blank:<lang>"`` for ``spacy.blank(lang)`` (no download), or the name of any installed
+        spaCy pipeline package such as ``"en_core_web_sm"``. Components other than the tokenizer
+        (and the lemmatizer with its dependencies, when ``lemmatize=True``) are never loaded.
+    lemmatize : bool, default False
+        Add a lookup lemmatizer (tables from the ``spacy-lookups-data`` package) to a blank
+        pipeline, or keep the installed pipeline's lemmatizer.
+
+    Returns
+    -------
+    spacy.language.Language
+
+    Examples
+    --------
+    >>> [t.text for t in build_nlp()("Don't stop")]
+    ['Do', "n't", 'stop']
+    """
+    if pipeline.startswith("blank:"):
+        nlp = spacy.blank(pipeline.split(":", 1)[1])
+        if lemmatize:
+            nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+            nlp.initialize()
+        return nlp
+    if lemmatize:
+        return spacy.load(pipeline, exclude=["ner", "parser", "textcat", "textcat_multilabel",
+                                             "entity_ruler", "entity_linker", "spancat"])
+    path = spacy.util.get_package_path(pipeline) if spacy.util.is_package(pipeline) else pipeline
+    meta = spacy.util.load_meta(f"{path}/meta.json") if spacy.util.is_package(pipeline) else {}
+    return spacy.load(pipeline, exclude=list(meta.get("pipeline", [])))
+
+
+def _normalize_token(text: str, lower: str, *, like_url: bool, like_email: bool,
+                     like_num: bool, is_currency: bool, is_punct: bool) -> list[str]:
+    if like_url:
+        return ["<url>"]
+    if like_email:
+        return ["<email>"]
+    if len(text) > 1 and text[0] == "@":
+        return ["<user>"]
+    if is_currency:
+        return ["<money>"]
+    if like_num:
+        return ["<num>"]
+    emoticon = EMOTICON_SENTIMENT.get(lower)
+    if emoticon is not None:
+        return [lower, emoticon] if emoticon else [lower]
+    emo = emoji_sentiment(text)
+    if emo is not None:
+        return [text, emo] if emo else [text]
+    if is_punct:
+        return [lower] if lower in _KEEP_PUNCT or lower.startswith("..") else []
+    if _WHITESPACE_TOKEN.match(text):
+        return []
+    word = _ELONGATION.sub(r"\1\1", lower)
+    if any(ch.isdigit() for ch in word):
+        word = _DIGITS.sub("0", word)
+    return [word]
+
+
+class SpacyPreprocessor(TransformerMixin, BaseEstimator):
+    """Tokenize and normalize feedback texts with spaCy.
+
+    Stateless: ``fit`` only checks its input; ``transform`` works without it. The spaCy pipeline
+    is built lazily and is not pickled with the estimator (it is rebuilt after loading).
+
+    Parameters
+    ----------
+    pipeline : str, default "blank:en"
+        See :func:`build_nlp`.
+    lemmatize : bool, default False
+        Use lemmas instead of word forms (needs ``spacy-lookups-data`` for blank pipelines).
+    negation_scope : int, default 4
+        How many words after a negator get the ``not_`` prefix (0 turns negation marking off).
+    batch_size : int, default 1000
+        Texts per batch in ``nlp.pipe``.
+    n_process : int, default 1
+        Processes for ``nlp.pipe``.
+
+    Examples
+    --------
+    >>> SpacyPreprocessor(negation_scope=0).fit_transform(["Never again!!"])
+    [['never', 'again', '!', '!']]
+    """
+
+    def __init__(self, pipeline: str = "blank:en", *, lemmatize: bool = False,
+                 negation_scope: int = 4, batch_size: int = 1000, n_process: int = 1) -> None:
+        self.pipeline = pipeline
+        self.lemmatize = lemmatize
+        self.negation_scope = negation_scope
+        self.batch_size = batch_size
+        self.n_process = n_process
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_nlp", None)
+        state.pop("_cache", None)
+        return state
+
+    def fit(self, X: Iterable[object], y: object = None) -> SpacyPreprocessor:
+        """Check the input; nothing is learned. Returns ``self``."""
+        as_text_list(X)
+        return self
+
+    def transform(self, X: Iterable[object]) -> list[list[str]]:
+        """Turn each text into its list of normalized tokens.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Texts (a bare ``str`` is refused). ``None``/NaN become empty token lists.
+
+        Returns
+        -------
+        list of list of str
+        """
+        texts = [_clean(text) for text in as_text_list(X)]
+        nlp = self._get_nlp()
+        docs = nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process)
+        return [self._tokens(doc) for doc in docs]
+
+    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> Any:
+        """Not meaningful: the output is token lists, not columns."""
+        raise AttributeError("SpacyPreprocessor outputs token lists, not feature columns")
+
+    def _get_nlp(self) -> spacy.language.Language:
+        nlp = getattr(self, "_nlp", None)
+        if nlp is None:
+            nlp = build_nlp(self.pipeline, lemmatize=self.lemmatize)
+            self._nlp = nlp
+            self._cache: dict[tuple[int, int], list[str]] = {}
+        return nlp
+
+    def _tokens(self, doc: Any) -> list[str]:
+        cache = self._cache
+        scope_max = self.negation_scope
+        use_lemma = self.lemmatize
+        out: list[str] = []
+        scope = 0
+        for tok in doc:
+            key = (tok.orth, tok.lemma if use_lemma else 0)
+            normal = cache.get(key)
+            if normal is None:
+                lower = tok.lemma_.lower() if use_lemma and tok.lemma_ else tok.norm_
+                normal = _normalize_token(
+                    tok.text, lower, like_url=tok.like_url, like_email=tok.like_email,
+                    like_num=tok.like_num, is_currency=tok.is_currency, is_punct=tok.is_punct,
+                )
+                if len(cache) < 500_000:
+                    cache[key] = normal
+            if not normal:
+                if tok.is_punct:
+                    scope = 0
+                continue
+            word = normal[0]
+            if scope and word[0].isalpha() and word not in _SCOPE_ENDERS:
+                out.append("not_" + word)
+                scope -= 1
+            else:
+                out.extend(normal)
+                scope = 0 if word in _SCOPE_ENDERS else scope
+            if word in _NEGATORS and scope_max:
+                scope = scope_max
+        return out
+
+
+def _clean(text: str) -> str:
+    if "&" in text:
+        text = html.unescape(text)
+    return _CONTROL.sub(" ", text)
