@@ -58,6 +58,8 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         Length of word-start / word-end pieces (0 = off).
     lexicon_features : bool, default True
         Add sentiment-lexicon columns.
+    min_df : int, default 1
+        Minimum number of texts an n-gram must occur in (2 makes smaller models).
     C : float, default 4.0
         Inverse regularization strength of the logistic regression.
     class_weight : "balanced" or None, default "balanced"
@@ -82,7 +84,7 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, *, pipeline: str = "blank:en", negation_scope: int = 4, ngram_max: int = 2,
-                 subword: int = 4, lexicon_features: bool = True, C: float = 4.0,
+                 subword: int = 4, lexicon_features: bool = True, min_df: int = 1, C: float = 4.0,
                  class_weight: str | None = "balanced", calibration: str = "temperature",
                  cv: int = 5, batch_size: int = 1000, n_process: int = 1,
                  random_state: int = 0) -> None:
@@ -91,6 +93,7 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         self.ngram_max = ngram_max
         self.subword = subword
         self.lexicon_features = lexicon_features
+        self.min_df = min_df
         self.C = C
         self.class_weight = class_weight
         self.calibration = calibration
@@ -114,8 +117,10 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
                                              batch_size=self.batch_size,
                                              n_process=self.n_process)),
             ("features", TokenFeatures(ngram_max=self.ngram_max, subword=self.subword,
-                                       lexicon_features=self.lexicon_features)),
-            ("classifier", CalibratedClassifierCV(linear, method=self.calibration, cv=self.cv)),
+                                       lexicon_features=self.lexicon_features,
+                                       min_df=self.min_df)),
+            ("classifier", CalibratedClassifierCV(linear, method=self.calibration, cv=self.cv,
+                                                 ensemble=False)),
         ])
 
     def fit(self, X: Iterable[object], y: Iterable[object]) -> MomentClassifier:
