@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -165,6 +166,26 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
         extra = len(_LEXICON_NAMES) if self.lexicon_features else 0
         self.n_features_out_ = len(self.vectorizer_.vocabulary_) + extra
         return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The vocabulary dict is stored as one NUL-joined string of terms in column order: far
+        # smaller and faster to save and load (skops writes dicts entry by entry) than a dict.
+        state = dict(super().__getstate__())
+        vectorizer = state.get("vectorizer_")
+        if vectorizer is not None and hasattr(vectorizer, "vocabulary_"):
+            terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+            vectorizer = copy.copy(vectorizer)
+            del vectorizer.vocabulary_
+            state["vectorizer_"] = vectorizer
+            # NUL never occurs in a term: the preprocessor removes control characters.
+            state["_terms"] = "\x00".join(terms)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        terms = state.pop("_terms", None)
+        self.__dict__.update(state)
+        if terms is not None:
+            self.vectorizer_.vocabulary_ = {t: i for i, t in enumerate(terms.split("\x00"))}
 
     def transform(self, X: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """Features of each token list, one row per list."""

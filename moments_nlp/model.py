@@ -37,6 +37,7 @@ __all__ = ["MomentClassifier", "OUTPUT_COLUMNS"]
 
 #: Columns that :meth:`MomentClassifier.label` adds to a table.
 OUTPUT_COLUMNS: tuple[str, ...] = ("moment", "confidence", *(f"p_{label}" for label in LABELS))
+_MIN_PARALLEL_TEXTS = 2_000  # below this, starting worker processes costs more than it saves
 
 
 class MomentClassifier(ClassifierMixin, BaseEstimator):
@@ -160,10 +161,12 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         return np.asarray([fitted.index(label) for label in LABELS])
 
     def set_n_process(self, n_process: int) -> MomentClassifier:
-        """Change how many processes spaCy uses, also on a fitted model. Returns ``self``."""
+        """Change how many processes predict / label use, also on a fitted model.
+
+        Each worker process runs the whole pipeline on a share of the texts (see
+        :mod:`moments_nlp._parallel`); spaCy itself stays single-process. Returns ``self``.
+        """
         self.n_process = n_process
-        if hasattr(self, "pipeline_"):
-            self.pipeline_.named_steps["preprocess"].set_params(n_process=n_process)
         return self
 
     # --------------------------------------------------------------- predicting
@@ -171,10 +174,15 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "pipeline_")
         if not texts:
             return np.zeros((0, len(LABELS)))
+        if self.n_process > 1 and len(texts) >= _MIN_PARALLEL_TEXTS:
+            from moments_nlp._parallel import parallel_proba
+
+            return parallel_proba(self, texts, self.n_process)
         order = getattr(self, "_order", None)
         if order is None:
             order = self._order = self._column_order()
-        return np.asarray(self.pipeline_.predict_proba(list(texts)))[:, order]
+        proba = np.asarray(self.pipeline_.predict_proba(list(texts)), dtype=np.float64)[:, order]
+        return proba / proba.sum(axis=1, keepdims=True)  # float32 features: renormalize exactly
 
     def predict_proba(self, X: Iterable[object]) -> pd.DataFrame:
         """Calibrated probability of each label, one row per text.
@@ -266,6 +274,6 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         return save_model(self, path, format=format, card=card)
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
+        state = dict(super().__getstate__())
         state.pop("_order", None)
         return state

@@ -35,6 +35,7 @@ import platform
 import shutil
 import tempfile
 import warnings
+import zipfile
 from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,7 +156,7 @@ def save_model(model: MomentClassifier, path: str | Path, *, format: str = "skop
         if format == "skops":
             import skops.io as sio
 
-            sio.dump(model, estimator)
+            sio.dump(model, estimator, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
         else:
             import joblib
 

@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from moments_nlp._lexicon import EMOTICON_SENTIMENT, emoji_sentiment
 from moments_nlp._texts import as_text_list
 
-__all__ = ["SpacyPreprocessor", "build_nlp"]
+__all__ = ["SpacyPreprocessor", "build_nlp", "align_tokens"]
 
 _NEGATORS = frozenset(
     {"not", "no", "never", "nothing", "nobody", "none", "nowhere", "neither", "nor", "cannot",
@@ -150,7 +150,7 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         return tags
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
+        state = dict(super().__getstate__())
         state.pop("_nlp", None)
         state.pop("_cache", None)
         return state
@@ -226,3 +226,46 @@ def _clean(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     return _CONTROL.sub(" ", text)
+
+
+def align_tokens(preprocessor: SpacyPreprocessor,
+                 texts: Iterable[object]) -> list[list[tuple[str, str, int]]]:
+    """Normalized tokens of each text, each paired with the word it came from.
+
+    Runs the same normalization as :meth:`SpacyPreprocessor.transform` and maps every output
+    token back to its spaCy token, so features can be reported in the user's own words
+    (used by :mod:`moments_nlp.explain`). Meant for a few texts at a time: each word is also
+    normalized on its own to find its share of the output.
+
+    Parameters
+    ----------
+    preprocessor : SpacyPreprocessor
+    texts : iterable of str
+
+    Returns
+    -------
+    list of list of (str, str, int)
+        Per text, ``(normalized token, original word, word index)`` in output order; the
+        normalized tokens equal ``preprocessor.transform(texts)``. A token that cannot be
+        traced back (should not happen) gets itself as word and index -1.
+
+    Examples
+    --------
+    >>> align_tokens(SpacyPreprocessor(), ["Wasn't helpful :("])
+    [[('was', 'Was', 0), ('not', "n't", 1), ('not_helpful', 'helpful', 2), (':(', ':(', 3), \
+('<emo_neg>', ':(', 3)]]
+    """
+    nlp = preprocessor._get_nlp()
+    result: list[list[tuple[str, str, int]]] = []
+    for doc in nlp.pipe([_clean(text) for text in as_text_list(texts)]):
+        out = preprocessor._tokens(doc)
+        pairs: list[tuple[str, str, int]] = []
+        k = 0
+        for i, tok in enumerate(doc):
+            for alone in preprocessor._tokens(doc[i:i + 1].as_doc()):
+                if k < len(out) and (out[k] == alone or out[k].endswith("_" + alone)):
+                    pairs.append((out[k], tok.text, i))
+                    k += 1
+        pairs.extend((word, word, -1) for word in out[k:])  # untraced tail (should not happen)
+        result.append(pairs)
+    return result

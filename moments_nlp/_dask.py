@@ -1,0 +1,138 @@
+"""Dask scale-out: label Dask DataFrames lazily, or send a file's chunks to a cluster.
+
+``clf.label(ddf, text_column=...)`` (dispatched here) returns a lazy Dask DataFrame with the same
+added columns as the pandas path, and the same labels: each partition goes through
+:meth:`MomentClassifier.label`. The model is one key of the graph (``dask.delayed``), so it is
+sent to each worker once and shared by all partitions on it, never pickled per partition.
+
+Pointing it at a real cluster::
+
+    from distributed import Client
+    import dask.dataframe as dd, moments_nlp as mn
+
+    client = Client("tcp://scheduler-host:8786")   # every worker: pip install moments-nlp
+    ddf = dd.read_parquet("s3://bucket/survey/*.parquet")
+    mn.load().label(ddf, text_column="comment").to_parquet("s3://bucket/labeled/")
+
+Workers need ``moments-nlp`` (same version) installed; the model travels with the graph.
+
+Examples
+--------
+>>> import pandas as pd, dask.dataframe as dd, moments_nlp as mn
+>>> ddf = dd.from_pandas(pd.DataFrame({"comment": ["Superb crew", None]}), npartitions=1)
+>>> lazy = mn.load().label(ddf, text_column="comment")
+>>> list(lazy.columns)
+['comment', 'moment', 'confidence', 'p_magic', 'p_ordinary', 'p_misery']
+>>> lazy.compute(scheduler="sync")["moment"].tolist()
+['magic', <NA>]
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+from moments_nlp.errors import ColumnNotFoundError, InputError, require
+
+__all__ = ["label_chunks_on_cluster", "label_dask"]
+
+
+def _serial(model: Any) -> Any:
+    """The model to ship: single-process (Dask workers may not start processes)."""
+    if getattr(model, "n_process", 1) == 1:
+        return model
+    serial = copy.copy(model)
+    serial.n_process = 1
+    return serial
+
+
+def _label_partition(partition: pd.DataFrame, model: Any, text_column: str,
+                     min_confidence: float | None) -> pd.DataFrame:
+    return model.label(partition, text_column, min_confidence=min_confidence)
+
+
+def label_dask(model: Any, ddf: Any, text_column: str, *,
+               min_confidence: float | None = None) -> Any:
+    """Lazily label a Dask DataFrame (what ``model.label(ddf, ...)`` calls).
+
+    Parameters
+    ----------
+    model : MomentClassifier
+    ddf : dask.dataframe.DataFrame
+    text_column : str
+    min_confidence : float, optional
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        ``ddf``'s columns plus ``moment``, ``confidence``, ``p_<label>`` (and ``needs_review``),
+        with the same dtypes as the pandas path.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        If ``text_column`` is absent (lists the available columns).
+    """
+    dask: Any = require("dask", "dask")
+    if text_column not in ddf.columns:
+        raise ColumnNotFoundError(
+            f"text column {text_column!r} not found; available columns: "
+            f"{[str(c) for c in ddf.columns]}"
+        )
+    serial = _serial(model)
+    meta = serial.label(ddf._meta, text_column, min_confidence=min_confidence)
+    shipped = dask.delayed(serial, name=f"moment-classifier-{uuid.uuid4().hex}")
+    return ddf.map_partitions(_label_partition, shipped, text_column, min_confidence,
+                              meta=meta, enforce_metadata=False)
+
+
+def _client(address: str, n_workers: int) -> tuple[Any, Any]:
+    distributed: Any = require("distributed", "dask")
+    if address == "local":
+        cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1,
+                                           processes=True, dashboard_address=None)
+        return distributed.Client(cluster), cluster
+    try:
+        return distributed.Client(address, timeout="20s"), None
+    except OSError as exc:
+        raise InputError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from exc
+
+
+def label_chunks_on_cluster(model: Any, chunks: Iterator[pd.DataFrame], address: str, *,
+                            text_column: str, min_confidence: float | None = None,
+                            n_workers: int = 2) -> Iterator[pd.DataFrame]:
+    """Label chunks on a Dask cluster and yield them back in order.
+
+    The file is still read and written here, in chunks (so any format works and nothing is
+    lost); only the labeling runs on the workers. The model is broadcast to every worker once.
+    At most two chunks per worker are in flight, so memory stays bounded.
+
+    Parameters
+    ----------
+    address : str
+        A scheduler address (``"tcp://host:8786"``) or ``"local"`` for a
+        ``distributed.LocalCluster`` of ``n_workers`` processes (closed at the end).
+    """
+    client, cluster = _client(address, n_workers)
+    pending: deque[Any] = deque()
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        shipped = client.scatter(_serial(model), broadcast=True)
+        for chunk in chunks:
+            pending.append(client.submit(_label_partition, chunk, shipped, text_column,
+                                         min_confidence, pure=False))
+            while len(pending) > 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+        client.close()
+        if cluster is not None:
+            cluster.close()

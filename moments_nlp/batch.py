@@ -1,0 +1,262 @@
+"""Label survey exports of any size: ``label_file`` streams a file through the model.
+
+* **Lossless**: every input row and column, in order, plus ``moment``, ``confidence`` and
+  ``p_magic`` / ``p_ordinary`` / ``p_misery`` (and ``needs_review`` with ``min_confidence``).
+  Rows with a blank text are kept, unlabeled. See :mod:`moments_nlp.io` for how cells are read.
+* **Streaming**: CSV, TSV, JSONL and Parquet go through in chunks of ``chunk_size`` rows, so
+  memory does not grow with the file.
+* **Safe output**: rows go to a temporary file next to the output, moved into place only when
+  complete. An error or Ctrl-C removes it; an existing output is kept unless ``force=True``.
+* **Progress**: a tqdm bar over rows, off when stderr is not a terminal (``show_progress=None``).
+* **Multi-core**: ``n_process`` worker processes each run the whole model on a share of every
+  chunk; **Dask**: ``dask="tcp://scheduler:8786"`` (or ``"local"``) sends chunks to a cluster.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "survey.csv").write_text("id,comment\\n1,The crew was wonderful\\n2,\\n")
+>>> summary = label_file(folder / "survey.csv", folder / "labeled.csv", text_column="comment")
+>>> summary.rows, summary.labeled, summary.blank
+(2, 1, 1)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from moments_nlp.errors import InputError
+from moments_nlp.io import count_rows, file_format, iter_chunks, open_writer
+from moments_nlp.labels import LABELS
+from moments_nlp.model import OUTPUT_COLUMNS
+
+__all__ = ["LabelSummary", "label_file"]
+
+
+@dataclass(frozen=True)
+class LabelSummary:
+    """What :func:`label_file` did; ``str()`` gives a one-line report.
+
+    Attributes
+    ----------
+    input, output : pathlib.Path
+    rows : int
+        Rows read (= rows written).
+    labeled : int
+        Rows that got a label.
+    blank : int
+        Rows left unlabeled because their text was missing, empty or whitespace.
+    label_counts : dict
+        Rows per label, in ``LABELS`` order.
+    needs_review : int or None
+        Rows below ``min_confidence`` (``None`` when it was not given).
+    cleaned_characters, truncated_cells : int
+        ``.xlsx`` output only: characters Excel cannot store that were removed, and cells cut
+        to 32,767 characters.
+    seconds : float
+        Wall time.
+    """
+
+    input: Path
+    output: Path
+    rows: int
+    labeled: int
+    blank: int
+    label_counts: dict[str, int] = field(default_factory=dict)
+    needs_review: int | None = None
+    cleaned_characters: int = 0
+    truncated_cells: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        counts = ", ".join(f"{self.label_counts.get(label, 0):,} {label}" for label in LABELS)
+        parts = [f"{self.rows:,} rows read", f"{self.labeled:,} labeled ({counts})",
+                 f"{self.blank:,} blank left unlabeled"]
+        if self.needs_review is not None:
+            parts.append(f"{self.needs_review:,} need review")
+        if self.cleaned_characters or self.truncated_cells:
+            parts.append(f"xlsx: {self.cleaned_characters:,} characters cleaned, "
+                         f"{self.truncated_cells:,} cells cut to 32,767 characters")
+        rate = self.rows / self.seconds if self.seconds > 0 else 0.0
+        parts.append(f"{self.seconds:.1f}s ({rate:,.0f} rows/s)")
+        return "; ".join(parts) + f" -> {self.output}"
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.rows = 0
+        self.counts: Counter[str] = Counter()
+        self.review = 0
+
+    def add(self, labeled: pd.DataFrame) -> None:
+        self.rows += len(labeled)
+        self.counts.update(labeled["moment"].dropna().tolist())
+        if "needs_review" in labeled:
+            self.review += int(labeled["needs_review"].fillna(False).sum())
+
+
+def _check_paths(source: Path, target: Path, *, force: bool) -> None:
+    file_format(source)
+    file_format(target)
+    if not source.is_file():
+        raise InputError(f"no such input file: {source}")
+    if target.exists() and not force:
+        raise FileExistsError(
+            f"{target} exists; pass --force (force=True) to overwrite it"
+        )
+    if target.is_dir():
+        raise InputError(f"output {target} is a folder; give a file name such as labeled.csv")
+    if not target.parent.is_dir():
+        raise InputError(f"output folder {target.parent} does not exist")
+
+
+def _check_no_clash(columns: Iterable[object], min_confidence: float | None) -> None:
+    added = [*OUTPUT_COLUMNS, *(["needs_review"] if min_confidence is not None else [])]
+    clash = [c for c in added if c in set(map(str, columns))]
+    if clash:
+        raise InputError(
+            f"the input already has columns {clash}, which labeling adds; rename or drop them "
+            "(is this file already labeled?)"
+        )
+
+
+def _checked(chunks: Iterator[pd.DataFrame],
+             min_confidence: float | None) -> Iterator[pd.DataFrame]:
+    for chunk in chunks:
+        _check_no_clash(chunk.columns, min_confidence)
+        yield chunk
+
+
+def _progress(total: int | None, show_progress: bool | None) -> Any:
+    from tqdm.auto import tqdm
+
+    disable = None if show_progress is None else not show_progress
+    return tqdm(total=total, unit="rows", desc="labeling", disable=disable, smoothing=0.1)
+
+
+def label_file(input: str | Path, output: str | Path, *, text_column: str,
+               model: Any = None, chunk_size: int = 20_000, n_process: int = 1,
+               show_progress: bool | None = None, force: bool = False,
+               min_confidence: float | None = None, dask: str | None = None) -> LabelSummary:
+    """Label every row of a survey export and write it, with the labels, to ``output``.
+
+    Parameters
+    ----------
+    input : str or Path
+        ``.csv``, ``.csv.gz``, ``.tsv``, ``.jsonl``, ``.parquet`` or ``.xlsx``.
+    output : str or Path
+        Any of the same formats (chosen by extension, independent of the input's).
+    text_column : str
+        The column holding the feedback text.
+    model : MomentClassifier, optional
+        Default: the model shipped with the package (:func:`moments_nlp.load`).
+    chunk_size : int, default 20000
+        Rows read, labeled and written at a time.
+    n_process : int, default 1
+        Worker processes; each runs the whole model on a share of every chunk.
+    show_progress : bool, optional
+        ``None`` shows a progress bar only when stderr is a terminal; True / False force it.
+    force : bool, default False
+        Overwrite an existing ``output``.
+    min_confidence : float, optional
+        Add ``needs_review`` (True where the confidence is below this).
+    dask : str, optional
+        Label on a Dask cluster: a scheduler address (``"tcp://host:8786"``) or ``"local"`` for
+        a local cluster of ``n_process`` (at least 2) worker processes.
+
+    Returns
+    -------
+    LabelSummary
+
+    Raises
+    ------
+    FileExistsError
+        If ``output`` exists and ``force`` is False.
+    ColumnNotFoundError
+        If ``text_column`` is absent (the message lists the available columns).
+    InputError
+        For unreadable or unsupported files, or an input that already has the added columns.
+    MissingExtraError
+        For Parquet / Excel / Dask without their optional dependencies.
+    """
+    start = time.perf_counter()
+    source, target = Path(input), Path(output)
+    _check_paths(source, target, force=force)
+    if model is None:
+        from moments_nlp.persist import load_model
+
+        model = load_model()
+    chunks = _checked(iter_chunks(source, chunk_size=chunk_size, columns=[text_column]),
+                      min_confidence)
+    if dask is not None:
+        from moments_nlp._dask import label_chunks_on_cluster
+
+        labeled_chunks = label_chunks_on_cluster(
+            model, chunks, dask, text_column=text_column, min_confidence=min_confidence,
+            n_workers=max(2, n_process))
+        return _write(labeled_chunks, source, target, min_confidence, show_progress, start)
+    if n_process > 1:
+        from moments_nlp._parallel import worker_pool
+
+        previous = model.n_process
+        model.set_n_process(n_process)
+        try:
+            with worker_pool(model, n_process):  # started before any thread (progress bar)
+                labeled_chunks = _label_chunks(model, chunks, text_column, min_confidence)
+                return _write(labeled_chunks, source, target, min_confidence, show_progress,
+                              start)
+        finally:
+            model.set_n_process(previous)
+    labeled_chunks = _label_chunks(model, chunks, text_column, min_confidence)
+    return _write(labeled_chunks, source, target, min_confidence, show_progress, start)
+
+
+def _label_chunks(model: Any, chunks: Iterator[pd.DataFrame], text_column: str,
+                  min_confidence: float | None) -> Iterator[pd.DataFrame]:
+    for chunk in chunks:
+        yield model.label(chunk, text_column, min_confidence=min_confidence)
+
+
+def _write(labeled_chunks: Iterator[pd.DataFrame], source: Path, target: Path,
+           min_confidence: float | None, show_progress: bool | None,
+           start: float) -> LabelSummary:
+    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".part")
+    os.close(handle)
+    temp = Path(temp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    temp.chmod(0o666 & ~umask)  # mkstemp makes 0600 files; the output gets the usual mode
+    tally = _Tally()
+    try:
+        writer = open_writer(temp, like=target)
+        try:
+            with _progress(count_rows(source), show_progress) as bar:
+                for labeled in labeled_chunks:
+                    writer.write(labeled)
+                    tally.add(labeled)
+                    bar.update(len(labeled))
+        finally:
+            writer.close()
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    labeled_rows = sum(tally.counts.values())
+    return LabelSummary(
+        input=source, output=target, rows=tally.rows, labeled=labeled_rows,
+        blank=tally.rows - labeled_rows,
+        label_counts={label: tally.counts.get(label, 0) for label in LABELS},
+        needs_review=tally.review if min_confidence is not None else None,
+        cleaned_characters=writer.cleaned_characters, truncated_cells=writer.truncated_cells,
+        seconds=time.perf_counter() - start,
+    )
