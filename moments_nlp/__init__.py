@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from importlib import metadata as _metadata
 
+from moments_nlp.batch import LabelSummary, label_file
+from moments_nlp.compare import ComparisonResult, compare_models
 from moments_nlp.errors import (
     ColumnNotFoundError,
     InputError,
@@ -25,7 +27,10 @@ from moments_nlp.evaluate import EvaluationReport
 from moments_nlp.labels import DISPLAY_NAMES, LABELS, normalize_labels
 from moments_nlp.model import MomentClassifier
 from moments_nlp.persist import load_model as load
-from moments_nlp.train import train
+from moments_nlp.quality import find_label_issues
+from moments_nlp.report import report
+from moments_nlp.touchpoints import touchpoints
+from moments_nlp.train import train, train_file
 
 try:
     __version__ = _metadata.version("moments-nlp")
@@ -33,19 +38,27 @@ except _metadata.PackageNotFoundError:  # running from a source tree that is not
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "LABELS",
     "DISPLAY_NAMES",
-    "MomentClassifier",
-    "EvaluationReport",
-    "load",
-    "train",
-    "normalize_labels",
-    "MomentsError",
-    "UnknownLabelError",
-    "InputError",
+    "LABELS",
     "ColumnNotFoundError",
-    "TrainingDataError",
+    "ComparisonResult",
+    "EvaluationReport",
+    "InputError",
+    "LabelSummary",
     "ModelIntegrityError",
+    "MomentClassifier",
+    "MomentsError",
+    "TrainingDataError",
+    "UnknownLabelError",
     "UntrustedModelError",
     "__version__",
+    "compare_models",
+    "find_label_issues",
+    "label_file",
+    "load",
+    "normalize_labels",
+    "report",
+    "touchpoints",
+    "train",
+    "train_file",
 ]

@@ -7,6 +7,10 @@ label      :func:`moments_nlp.batch.label_file`
 train      :func:`moments_nlp.train.train_file`
 evaluate   :meth:`moments_nlp.MomentClassifier.evaluate` on a labeled file
 info       the model card, readable
+explain    :meth:`moments_nlp.MomentClassifier.explain`
+report     :func:`moments_nlp.report.report` on a labeled file
+compare    :func:`moments_nlp.compare.compare_models` (+ :func:`~moments_nlp.compare.promote`)
+suggest    :meth:`moments_nlp.MomentClassifier.suggest_labeling` on an unlabeled file
 =========  ==================================================================
 
 Run ``moments-nlp COMMAND --help`` for the options of each.
@@ -91,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plots", action="store_true",
                    help="also save confusion.png and learning_curve.png in the model folder")
     p.add_argument("--format", choices=["skops", "joblib"], default="skops")
+    p.add_argument("--duplicates", choices=["keep", "drop"], default="keep",
+                   help="keep or drop exact duplicate rows (they are counted either way)")
     p.add_argument("--force", action="store_true", help="replace an existing model folder")
 
     p = sub.add_parser("evaluate", help="score a model on a labeled file")
@@ -103,6 +109,41 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="show a model card")
     _model_arg(p)
     p.add_argument("--json", action="store_true", help="print the raw card.json")
+
+    p = sub.add_parser("explain", help="show the words behind the label of each text")
+    p.add_argument("texts", nargs="+", metavar="TEXT", help="one or more texts")
+    p.add_argument("--top", type=int, default=5, help="terms per text")
+    _model_arg(p)
+
+    p = sub.add_parser("report", help="write an HTML report of a labeled (or unlabeled) file")
+    p.add_argument("input", type=_existing_file, help="file written by 'moments-nlp label'")
+    p.add_argument("--by", default=None, metavar="COL", help="column to break shares down by")
+    p.add_argument("-o", "--output", default="report.html", help="HTML file to write")
+    p.add_argument("--text-column", default="comment", help="column holding the feedback text")
+    p.add_argument("--vocabulary", default=None, metavar="FILE",
+                   help="extra touchpoints (JSON or YAML)")
+    _model_arg(p)
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+
+    p = sub.add_parser("compare", help="champion vs challenger on held-out labeled data")
+    p.add_argument("input", type=_existing_file, metavar="TEST_FILE")
+    p.add_argument("--champion", required=True, metavar="DIR", help="model folder in use")
+    p.add_argument("--challenger", required=True, metavar="DIR", help="candidate model folder")
+    p.add_argument("--text-column", required=True)
+    p.add_argument("--label-column", required=True)
+    p.add_argument("--from-stars", action="store_true")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level")
+    p.add_argument("--promote", action="store_true",
+                   help="copy the challenger over the champion if it is significantly better")
+    p.add_argument("--trusted", action="store_true", help="allow pickled (joblib) folders")
+
+    p = sub.add_parser("suggest", help="pick the unlabeled texts worth labeling next")
+    p.add_argument("input", type=_existing_file)
+    p.add_argument("--text-column", required=True)
+    p.add_argument("-n", type=int, default=50, help="how many texts to suggest")
+    p.add_argument("-o", "--output", default=None, help="write the picks to this file (csv ...)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    _model_arg(p)
 
     return parser
 
@@ -138,12 +179,61 @@ def _train(args: argparse.Namespace) -> int:
         args.input, text_column=args.text_column, label_column=args.label_column,
         from_stars=args.from_stars, conflicts=args.conflicts, cv_folds=args.cv,
         base=args.base, output=out, format=args.format, plots=args.plots,
+        duplicates=args.duplicates,
     )
+    from moments_nlp.train import format_cv_report
+
+    training = clf.card_["training"]
+    print(f"training rows {training['rows']} (blank dropped {training['blank_rows_dropped']}, "
+          f"duplicates {training['duplicates']['rows']}, conflicting texts "
+          f"{training['conflicts']['texts']}), labels {training['label_counts']}")
     report = clf.card_.get("metrics", {}).get("cross_validated")
     if report:
-        print(f"cross-validated ({report.get('folds')} folds) macro-F1 {report['macro_f1']:.4f}, "
-              f"accuracy {report['accuracy']:.4f}")
+        print(format_cv_report(report))
+    if "base" in clf.card_:
+        print(f"warm start from {clf.card_['base']['name']}, weight {clf.card_['base']['weight']}")
     print(f"model saved to {out}")
+    return 0
+
+
+@_command("compare")
+def _compare(args: argparse.Namespace) -> int:
+    from moments_nlp.compare import compare_models, promote
+    from moments_nlp.io import read_labeled
+    from moments_nlp.persist import load_model
+
+    texts, labels = read_labeled(args.input, text_column=args.text_column,
+                                 label_column=args.label_column, from_stars=args.from_stars)
+    result = compare_models(load_model(args.champion, trusted=args.trusted),
+                            load_model(args.challenger, trusted=args.trusted), texts, labels,
+                            alpha=args.alpha)
+    print(result)
+    if args.promote:
+        if promote(result, args.champion, args.challenger):
+            print(f"promoted: {args.challenger} copied into {args.champion}")
+        else:
+            print(f"not promoted: {args.champion} left as it is")
+    return 0
+
+
+@_command("suggest")
+def _suggest(args: argparse.Namespace) -> int:
+    from moments_nlp.io import read_table
+
+    if args.output and Path(args.output).exists() and not args.force:
+        raise FileExistsError(f"{args.output} exists; pass --force to overwrite it")
+    table = read_table(args.input, columns=[args.text_column])
+    picks = _load(args).suggest_labeling(table[args.text_column], n=args.n)
+    if args.output:
+        from moments_nlp.io import open_writer
+
+        writer = open_writer(args.output)
+        writer.write(picks.rename_axis("row").reset_index())
+        writer.close()
+        print(f"{len(picks)} texts to label written to {args.output}")
+    else:
+        with_row = picks[["predicted", "uncertainty", "text"]].rename_axis("row")
+        print(with_row.to_string(max_colwidth=80))
     return 0
 
 
@@ -167,6 +257,32 @@ def _info(args: argparse.Namespace) -> int:
         print(json.dumps(card, indent=2))
         return 0
     print(format_card(card, args.model or str(default_model_path())))
+    return 0
+
+
+@_command("explain")
+def _explain(args: argparse.Namespace) -> int:
+    clf = _load(args)
+    labels = clf.predict(args.texts)
+    for text, label, terms in zip(args.texts, labels, clf.explain(args.texts, top=args.top)):
+        print(f"{label:<9} {text}")
+        for term, weight in terms:
+            print(f"    {weight:+.3f}  {term}")
+    return 0
+
+
+@_command("report")
+def _report(args: argparse.Namespace) -> int:
+    from moments_nlp.io import read_table
+    from moments_nlp.report import report
+
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        raise MomentsError(f"{out} exists; pass --force to replace it")
+    table = read_table(args.input)
+    path = report(table, by=args.by, output=out, text_column=args.text_column,
+                  model=_load(args), vocabulary=args.vocabulary)
+    print(f"report written to {path}")
     return 0
 
 

@@ -44,7 +44,7 @@ from moments_nlp.preprocess import align_tokens
 if TYPE_CHECKING:
     from moments_nlp.model import MomentClassifier
 
-__all__ = ["explain", "linear_weights", "format_terms"]
+__all__ = ["explain", "explain_column", "linear_weights", "format_terms"]
 
 _OTHER = "(other)"
 _NEGATION_MARK = "not_"
@@ -245,3 +245,20 @@ def format_terms(terms: Sequence[tuple[str, float]]) -> str:
     'rude (+1.21), unhelpful (+0.80)'
     """
     return ", ".join(f"{name} ({weight:+.2f})" for name, weight in terms)
+
+
+def explain_column(model: MomentClassifier, texts: Iterable[object], *, top: int = 3) -> Any:
+    """The ``explanation`` column of :meth:`MomentClassifier.label`: compact text, NA if blank.
+
+    Examples
+    --------
+    >>> import moments_nlp as mn
+    >>> explain_column(mn.load(), ["", "ok"]).tolist()  # doctest: +ELLIPSIS
+    [<NA>, 'ok (+...)']
+    """
+    import pandas as pd
+
+    text_list = as_text_list(texts)
+    terms = explain(model, text_list, top=top)
+    values = [None if is_blank(text) else format_terms(t) for text, t in zip(text_list, terms)]
+    return pd.array(values, dtype="string")

@@ -19,7 +19,9 @@ What is changed, and counted
 Excel cannot store some control characters and holds at most 32,767 characters in a cell. On
 ``.xlsx`` output such characters are removed and longer cells are cut to 32,767 characters;
 :class:`XlsxWriter` counts both (``cleaned_characters``, ``truncated_cells``). Strings that start
-with ``=`` are written as text, never as formulas.
+with ``=`` are written as text, never as formulas. Line ends inside ``.xlsx`` cells read back as
+``\n`` (XML normalizes ``\r\n``). ``.xlsx`` input is read as Excel stores it: cached values of
+formulas (empty if the file was never opened in Excel), "NA" and "None" as text.
 
 Examples
 --------
@@ -37,12 +39,12 @@ import io as _io
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from moments_nlp.errors import ColumnNotFoundError, InputError, require
+from moments_nlp.errors import ColumnNotFoundError, InputError, MomentsError, require
 from moments_nlp.labels import normalize_labels, stars_to_label
 
 __all__ = [
@@ -112,9 +114,9 @@ def iter_chunks(path: str | Path, *, chunk_size: int = 20_000,
                 columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
     """Read a table in chunks of at most ``chunk_size`` rows, in file order.
 
-    CSV, TSV, JSONL and Parquet are streamed (memory does not grow with the file); ``.xlsx`` is
-    read whole and then cut into chunks. Every chunk has a default ``RangeIndex`` continuing the
-    previous one. ``columns`` are checked, not selected: all columns are always read.
+    Every format is streamed: memory does not grow with the file. Every chunk has a default
+    ``RangeIndex`` continuing the previous one. ``columns`` are checked, not selected: all
+    columns are always read.
 
     Raises
     ------
@@ -147,7 +149,7 @@ def iter_chunks(path: str | Path, *, chunk_size: int = 20_000,
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)
             yield chunk
-    except (InputError, GeneratorExit):
+    except MomentsError:
         raise
     except Exception as exc:  # any parser error: say which file and which format
         raise _wrap_read_error(path, fmt, exc) from exc
@@ -164,7 +166,7 @@ def _raw_chunks(path: Path, fmt: str, chunk_size: int) -> Iterator[pd.DataFrame]
             yield from reader
     elif fmt == "jsonl":
         with pd.read_json(path, lines=True, chunksize=chunk_size, dtype=False,
-                          convert_dates=False, encoding="utf-8") as reader:
+                          encoding="utf-8") as reader:
             yield from reader
     elif fmt == "parquet":
         pq = require("pyarrow.parquet", "parquet")
@@ -174,14 +176,42 @@ def _raw_chunks(path: Path, fmt: str, chunk_size: int) -> Iterator[pd.DataFrame]
             for batch in source.iter_batches(batch_size=chunk_size):
                 yield batch.to_pandas()
     else:
-        frame = _read_xlsx(path)
-        for begin in range(0, len(frame), chunk_size):
-            yield frame.iloc[begin:begin + chunk_size]
+        yield from _xlsx_chunks(path, chunk_size)
+
+
+def _xlsx_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
+    """The first sheet, streamed. Cells keep their Excel types; "NA" or "None" stay text."""
+    openpyxl: Any = require("openpyxl", "excel")
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            return
+        width = len(header)
+        while width and header[width - 1] is None:  # trailing empty header cells
+            width -= 1
+        columns = [str(c) if c is not None else f"Unnamed: {i}"
+                   for i, c in enumerate(header[:width])]
+        batch: list[tuple[Any, ...]] = []
+        sent = False
+        for row in rows:
+            cells = tuple(row[:width]) + (None,) * (width - len(row))
+            if all(cell is None for cell in cells):
+                continue  # openpyxl reports formatted but empty rows
+            batch.append(cells)
+            if len(batch) == chunk_size:
+                yield pd.DataFrame(batch, columns=columns)
+                batch, sent = [], True
+        if batch or not sent:
+            yield pd.DataFrame(batch, columns=columns)
+    finally:
+        book.close()
 
 
 def _read_xlsx(path: Path) -> pd.DataFrame:
-    require("openpyxl", "excel")
-    return pd.read_excel(path, engine="openpyxl", sheet_name=0)
+    frames = list(_xlsx_chunks(path, 1_000_000))
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def read_table(path: str | Path, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -224,14 +254,13 @@ def read_table(path: str | Path, *, columns: Sequence[str] | None = None) -> pd.
         if fmt in ("csv", "tsv"):
             frame = pd.read_csv(path, sep="," if fmt == "csv" else "\t", **_CSV_OPTIONS)
         elif fmt == "jsonl":
-            frame = pd.read_json(path, lines=True, dtype=False, convert_dates=False,
-                                 encoding="utf-8")
+            frame = pd.read_json(path, lines=True, dtype=False, encoding="utf-8")
         elif fmt == "parquet":
             require("pyarrow", "parquet")
             frame = pd.read_parquet(path)
         else:
             frame = _read_xlsx(path)
-    except InputError:
+    except MomentsError:
         raise
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame()
@@ -314,7 +343,7 @@ class _TextWriter:
         self.cleaned_characters = 0
         self.truncated_cells = 0
         self._first = True
-        raw: IO[bytes] = gzip.open(path, "wb") if compress else open(path, "wb")  # noqa: SIM115
+        raw: Any = gzip.open(path, "wb") if compress else open(path, "wb")  # noqa: SIM115
         self._handle = _io.TextIOWrapper(raw, encoding="utf-8", newline="")
 
     def write(self, chunk: pd.DataFrame) -> None:

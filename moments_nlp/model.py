@@ -202,7 +202,8 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         return [LABELS[i] for i in proba.argmax(axis=1)]
 
     def label(self, df: Any, text_column: str = "comment", *,
-              min_confidence: float | None = None) -> Any:
+              min_confidence: float | None = None, explain: bool = False,
+              touchpoints: bool = False) -> Any:
         """Label a table: a copy of ``df`` plus ``moment``, ``confidence`` and ``p_<label>``.
 
         Every row and column of ``df`` is kept, in order. Rows whose text is missing or blank get
@@ -215,6 +216,11 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         text_column : str, default "comment"
         min_confidence : float, optional
             Rows whose confidence is below this get ``needs_review=True`` (column added).
+        explain : bool, default False
+            Add ``explanation``: the top terms behind each label (:meth:`explain`), as text.
+        touchpoints : bool, default False
+            Add ``touchpoints``: the touchpoints each text mentions, ``;``-separated
+            (:func:`moments_nlp.touchpoints.touchpoints`). Both are for pandas input only.
 
         Examples
         --------
@@ -224,6 +230,9 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         ['magic', <NA>]
         """
         if type(df).__module__.startswith("dask"):
+            if explain or touchpoints:
+                raise InputError("explain / touchpoints columns need a pandas DataFrame; "
+                                 "label a Dask DataFrame without them")
             from moments_nlp._dask import label_dask
 
             return label_dask(self, df, text_column, min_confidence=min_confidence)
@@ -251,7 +260,41 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
             review = pd.array(np.where(keep, out["confidence"] < min_confidence, False),
                               dtype="boolean")
             out["needs_review"] = review
+        if explain:
+            from moments_nlp.explain import explain_column
+
+            out["explanation"] = explain_column(self, texts)
+        if touchpoints:
+            from moments_nlp.touchpoints import touchpoints as find_touchpoints
+
+            out["touchpoints"] = pd.array([";".join(t) for t in find_touchpoints(texts)],
+                                          dtype="string")
         return out
+
+    def explain(self, X: Iterable[object], *, top: int | None = 5,
+                label: str | None = None) -> list[list[tuple[str, float]]]:
+        """The words behind each label, with their weights (see :mod:`moments_nlp.explain`)."""
+        from moments_nlp.explain import explain
+
+        return explain(self, X, top=top, label=label)
+
+    def estimate_shares(self, X: Iterable[object], *, n_boot: int = 200,
+                        confidence: float = 0.95, random_state: int | None = 0) -> pd.DataFrame:
+        """Share of each label among ``X``, corrected for errors and prior shift, with
+        bootstrap intervals (see :mod:`moments_nlp.shares`)."""
+        from moments_nlp.shares import estimate_shares
+
+        return estimate_shares(self, X, n_boot=n_boot, confidence=confidence,
+                               random_state=random_state)
+
+    def suggest_labeling(self, X: Iterable[object], n: int = 50, **options: Any) -> pd.DataFrame:
+        """The ``n`` unlabeled texts worth labeling next: uncertain and diverse, no near-duplicates.
+
+        See :func:`moments_nlp.quality.suggest_labeling` for the method and ``options``.
+        """
+        from moments_nlp.quality import suggest_labeling
+
+        return suggest_labeling(self, X, n, **options)
 
     def evaluate(self, X: Iterable[object], y: Iterable[object]) -> EvaluationReport:
         """Score on labeled texts: accuracy, macro-F1, per-class figures, confusion, ECE."""

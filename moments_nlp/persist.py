@@ -55,6 +55,9 @@ FORMATS = {"skops": "estimator.skops", "joblib": "estimator.joblib"}
 #: and estimators whose loading runs no code from the file).
 TRUSTED_TYPES: tuple[str, ...] = (
     "moments_nlp.model.MomentClassifier",
+    # reviewed (issue 4): a MomentClassifier subclass holding a fitted base MomentClassifier and
+    # two floats; it defines no __setstate__/__reduce__, so loading runs no code from the file
+    "moments_nlp._warmstart.WarmStartClassifier",
     "moments_nlp.preprocess.SpacyPreprocessor",
     "moments_nlp.features.TokenFeatures",
     "moments_nlp.features._NgramAnalyzer",

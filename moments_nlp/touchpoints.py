@@ -23,7 +23,7 @@ mention are listed under ``exclude`` instead (``"can't wait to come back"`` is n
 
 Examples
 --------
->>> touchpoints(["The restroom was filthy", "We waited 45 minutes", "Thanks!"])
+>>> touchpoints(["The floor was filthy", "We waited 45 minutes", "Thanks!"])
 [['cleanliness'], ['wait_time'], []]
 >>> touchpoints(["The bouncer was rude"], vocabulary={"security": ["bouncer"]})
 [['staff', 'security']]
@@ -182,6 +182,8 @@ class TouchpointMatcher:
                 except (ValueError, TypeError) as exc:
                     raise InputError(f"touchpoint {name!r}: invalid spaCy token pattern: {exc}"
                                      ) from exc
+        # matchers without patterns warn when called: skip them
+        self._active = [m for m in (self._lemma, self._lower, self._tokens) if len(m)]
 
     def find_spans(self, texts: Iterable[object]) -> list[list[tuple[str, int, int]]]:
         """Per text, every ``(touchpoint, start_char, end_char)`` match left after exclusions."""
@@ -190,10 +192,10 @@ class TouchpointMatcher:
         lowered = (text.lower() for text in as_text_list(texts))
         for doc in self._nlp.pipe(lowered, batch_size=self.batch_size):
             blocked: dict[str, list[tuple[int, int]]] = {}
-            for key, start, end in self._exclude(doc):
+            for key, start, end in (self._exclude(doc) if len(self._exclude) else ()):
                 blocked.setdefault(strings[key], []).append((start, end))
             found: list[tuple[str, int, int]] = []
-            for matcher in (self._lemma, self._lower, self._tokens):
+            for matcher in self._active:
                 for key, start, end in matcher(doc):
                     name = strings[key]
                     if any(s < end and start < e for s, e in blocked.get(name, ())):

@@ -1,4 +1,11 @@
-"""Training from labeled texts: validation, fitting and the training summary in the card.
+"""Training from labeled texts: validation, fitting, cross-validated reports and the model card.
+
+:func:`train` validates labeled data (labels, blank texts, duplicates, conflicting labels, classes
+with too few examples), fits a :class:`~moments_nlp.model.MomentClassifier` (or, with ``base=``, a
+warm-started one) and writes what it found into ``clf.card_``. With ``cv_folds=k`` it also scores
+the same recipe by stratified k-fold cross-validation and stores the report under
+``card_["metrics"]["cross_validated"]``. :func:`train_file` does the same for a labeled file of
+any format :func:`moments_nlp.io.read_table` reads, and saves the model folder.
 
 Examples
 --------
@@ -12,17 +19,32 @@ Examples
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from sklearn.model_selection import StratifiedKFold
 
 from moments_nlp._texts import as_text_list, is_blank
 from moments_nlp.errors import TrainingDataError
-from moments_nlp.labels import LABELS, normalize_labels
+from moments_nlp.evaluate import EvaluationReport, evaluate_predictions
+from moments_nlp.labels import LABELS, normalize_labels, stars_to_label
 from moments_nlp.model import MomentClassifier
 
-__all__ = ["train", "data_sha256"]
+__all__ = [
+    "CONFLICT_POLICIES",
+    "cross_validate",
+    "data_sha256",
+    "format_cv_report",
+    "train",
+    "train_file",
+    "validate_training_data",
+]
+
+#: What to do with a text that appears with different labels.
+CONFLICT_POLICIES = ("error", "drop", "majority")
 
 
 def data_sha256(texts: Iterable[str], labels: Iterable[str]) -> str:
@@ -31,7 +53,7 @@ def data_sha256(texts: Iterable[str], labels: Iterable[str]) -> str:
     Examples
     --------
     >>> data_sha256(["a"], ["magic"])[:12]
-    'a8dd7cf1d4ab'
+    'b6693999577c'
     """
     digest = hashlib.sha256()
     for text, label in zip(texts, labels):
@@ -39,19 +61,225 @@ def data_sha256(texts: Iterable[str], labels: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
+def validate_training_data(
+    texts: Iterable[object], labels: Iterable[object], *, from_stars: bool = False,
+    conflicts: str = "error", duplicates: str = "keep", min_per_class: int = 2,
+) -> tuple[list[str], list[str], dict[str, Any]]:
+    """Check and clean labeled texts; return ``(texts, labels, summary)``.
+
+    Steps, in order: labels are normalized (star ratings 1-2 -> misery, 3 -> ordinary,
+    4-5 -> magic with ``from_stars=True``); blank texts are dropped and counted; texts carrying
+    different labels are handled by ``conflicts``; exact duplicate rows are counted (and dropped
+    with ``duplicates="drop"``); finally every label needs ``min_per_class`` examples.
+
+    Parameters
+    ----------
+    texts, labels : iterable
+    from_stars : bool, default False
+    conflicts : {"error", "drop", "majority"}, default "error"
+        ``"drop"`` removes every row of a conflicting text; ``"majority"`` keeps the rows with
+        the text's most frequent label (a tie drops the text).
+    duplicates : {"keep", "drop"}, default "keep"
+    min_per_class : int, default 2
+
+    Returns
+    -------
+    texts : list of str
+    labels : list of str
+    summary : dict
+        ``rows``, ``blank_rows_dropped``, ``duplicates``, ``conflicts``, ``label_counts``.
+
+    Raises
+    ------
+    UnknownLabelError
+        Unknown labels, listed with counts.
+    TrainingDataError
+        Mismatched lengths, conflicting labels (``conflicts="error"``), too few examples.
+
+    Examples
+    --------
+    >>> t, y, s = validate_training_data(["ok", "ok", " ", "bad"], ["neutral"] * 2 + ["neg"] * 2,
+    ...                                  min_per_class=0)
+    >>> s["blank_rows_dropped"], s["duplicates"]["rows"], y
+    (1, 1, ['ordinary', 'ordinary', 'misery'])
+    """
+    if conflicts not in CONFLICT_POLICIES:
+        raise TrainingDataError(f"conflicts must be one of {CONFLICT_POLICIES}, got {conflicts!r}")
+    if duplicates not in ("keep", "drop"):
+        raise TrainingDataError(f"duplicates must be 'keep' or 'drop', got {duplicates!r}")
+    text_list = as_text_list(texts)
+    label_list = stars_to_label(labels) if from_stars else normalize_labels(labels)
+    if len(text_list) != len(label_list):
+        raise TrainingDataError(f"got {len(text_list)} texts but {len(label_list)} labels")
+    frame = pd.DataFrame({"text": text_list, "label": label_list})
+    blank = frame["text"].map(is_blank)
+    frame = frame[~blank]
+    conflict_info = _resolve_conflicts(frame, conflicts)
+    frame = conflict_info.pop("_frame")
+    dup = frame.duplicated(keep="first")
+    dup_info = {"rows": int(dup.sum()), "policy": duplicates,
+                "rows_dropped": int(dup.sum()) if duplicates == "drop" else 0}
+    if duplicates == "drop":
+        frame = frame[~dup]
+    counts = frame["label"].value_counts()
+    label_counts = {label: int(counts.get(label, 0)) for label in LABELS}
+    short = {label: n for label, n in label_counts.items() if n < min_per_class}
+    if short:
+        listed = ", ".join(f"{label!r} has {n}" for label, n in short.items())
+        raise TrainingDataError(
+            f"too few examples: {listed}; every label needs at least {min_per_class} "
+            f"(after dropping blanks and conflicts); label counts: {label_counts}"
+        )
+    summary = {"rows": len(frame), "blank_rows_dropped": int(blank.sum()),
+               "duplicates": dup_info, "conflicts": conflict_info, "label_counts": label_counts}
+    return frame["text"].tolist(), frame["label"].tolist(), summary
+
+
+def _resolve_conflicts(frame: pd.DataFrame, policy: str) -> dict[str, Any]:
+    labels_per_text = frame.groupby("text", sort=False)["label"].nunique()
+    conflicting = labels_per_text.index[labels_per_text > 1]
+    info: dict[str, Any] = {"texts": len(conflicting), "policy": policy, "rows_dropped": 0,
+                            "examples": []}
+    if len(conflicting) == 0:
+        info["_frame"] = frame
+        return info
+    mask = frame["text"].isin(set(conflicting))
+    for text in conflicting[:3]:
+        counts = frame.loc[frame["text"] == text, "label"].value_counts()
+        info["examples"].append({"text": text[:80], "labels": {k: int(v) for k, v in
+                                                                counts.items()}})
+    info["rows"] = int(mask.sum())
+    if policy == "error":
+        shown = "; ".join(f"{e['text']!r} {e['labels']}" for e in info["examples"])
+        raise TrainingDataError(
+            f"{len(conflicting)} texts ({int(mask.sum())} rows) carry different labels, e.g. "
+            f"{shown}; fix them or pass conflicts='drop' or conflicts='majority'"
+        )
+    keep = ~mask
+    if policy == "majority":
+        for text in conflicting:
+            rows = frame["text"] == text
+            counts = frame.loc[rows, "label"].value_counts()
+            if len(counts) < 2 or counts.iloc[0] > counts.iloc[1]:
+                keep |= rows & (frame["label"] == counts.index[0])
+    info["rows_dropped"] = int((~keep).sum())
+    info["_frame"] = frame[keep]
+    return info
+
+
+def _make_estimator(base: Any, options: dict[str, Any]) -> MomentClassifier:
+    if base is None:
+        return MomentClassifier(**options)
+    from moments_nlp._warmstart import WarmStartClassifier
+
+    return WarmStartClassifier(base=_resolve_base(base), **options)
+
+
+def _resolve_base(base: Any) -> MomentClassifier:
+    if isinstance(base, MomentClassifier):
+        return base
+    from moments_nlp.persist import load_model
+
+    return load_model(None if str(base) == "default" else base)
+
+
+def _fresh(estimator: MomentClassifier) -> MomentClassifier:
+    # not sklearn.clone: that would also clone (and so un-fit) a warm start's base model
+    return type(estimator)(**estimator.get_params(deep=False))
+
+
+def cross_validate(
+    texts: Sequence[str], labels: Sequence[str], *, folds: int = 5, base: Any = None,
+    random_state: int = 0, **options: Any,
+) -> tuple[EvaluationReport, np.ndarray]:
+    """Stratified k-fold out-of-fold predictions of the training recipe.
+
+    Parameters
+    ----------
+    texts, labels : sequence of str
+        Clean data (labels from ``LABELS``; see :func:`validate_training_data`).
+    folds : int, default 5
+    base : MomentClassifier, path or "default", optional
+        Score the warm-started recipe instead.
+    random_state : int, default 0
+    **options
+        Parameters of :class:`~moments_nlp.model.MomentClassifier`.
+
+    Returns
+    -------
+    report : EvaluationReport
+        Of the out-of-fold predictions.
+    proba : ndarray of shape (n, 3)
+        Out-of-fold probabilities in ``LABELS`` order (reused by
+        :func:`moments_nlp.quality.find_label_issues`).
+    """
+    estimator = _make_estimator(base, options)
+    y = np.asarray(labels, dtype=object)
+    proba = np.zeros((len(texts), len(LABELS)))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
+    for fit_idx, test_idx in splitter.split(np.zeros(len(y)), y):
+        model = _fresh(estimator).fit([texts[i] for i in fit_idx], y[fit_idx])
+        proba[test_idx] = model._proba_array([texts[i] for i in test_idx])
+    return evaluate_predictions(list(y), proba), proba
+
+
+def learning_curve(texts: Sequence[str], labels: Sequence[str], *, folds: int = 5,
+                   fractions: Sequence[float] = (0.1, 0.25, 0.5), base: Any = None,
+                   random_state: int = 0, **options: Any) -> list[dict[str, float]]:
+    """Cross-validated macro-F1 when training on fractions of each fold's training part.
+
+    Returns a list of ``{"rows": mean training rows, "macro_f1": ...}``, smallest first
+    (the full-data point is the cross-validated report itself).
+    """
+    estimator = _make_estimator(base, options)
+    y = np.asarray(labels, dtype=object)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
+    rng = np.random.default_rng(random_state)
+    points = []
+    for fraction in fractions:
+        proba = np.zeros((len(texts), len(LABELS)))
+        sizes = []
+        for fit_idx, test_idx in splitter.split(np.zeros(len(y)), y):
+            chosen = np.concatenate([
+                rng.choice(part, size=max(round(fraction * len(part)),
+                                          min(len(part), max(estimator.cv, 2))), replace=False)
+                for part in (fit_idx[y[fit_idx] == label] for label in LABELS)
+            ])
+            sizes.append(len(chosen))
+            model = _fresh(estimator).fit([texts[i] for i in chosen], y[chosen])
+            proba[test_idx] = model._proba_array([texts[i] for i in test_idx])
+        report = evaluate_predictions(list(y), proba)
+        points.append({"rows": float(np.mean(sizes)), "macro_f1": round(report.macro_f1, 4)})
+    return points
+
+
 def train(texts: Iterable[object], labels: Iterable[object], *,
-          sources: list[dict[str, str]] | None = None, **options: Any) -> MomentClassifier:
+          sources: list[dict[str, str]] | None = None, base: Any = None,
+          cv_folds: int = 0, from_stars: bool = False, conflicts: str = "error",
+          duplicates: str = "keep", **options: Any) -> MomentClassifier:
     """Validate labeled texts and fit a :class:`MomentClassifier`.
 
-    Blank texts are dropped and counted; labels are normalized (``"positive"`` -> ``magic`` ...).
+    Blank texts are dropped and counted; labels are normalized (``"positive"`` -> ``magic`` ...);
+    see :func:`validate_training_data` for the checks and the ``conflicts`` / ``duplicates``
+    policies.
 
     Parameters
     ----------
     texts : iterable of str
     labels : iterable
-        Any known label spelling (see :func:`moments_nlp.labels.normalize_labels`).
+        Any known label spelling (see :func:`moments_nlp.labels.normalize_labels`), or 1-5 star
+        ratings with ``from_stars=True``.
     sources : list of dict, optional
         Where the data came from (``name``, ``license``), recorded in the card.
+    base : MomentClassifier, path or "default", optional
+        Warm start: combine what this fitted model knows with the new data (see
+        :class:`moments_nlp._warmstart.WarmStartClassifier`). Pays off with a few hundred
+        labels in a new domain.
+    cv_folds : int, default 0
+        With ``k >= 2``, also run stratified k-fold cross-validation and store the report in
+        ``card_["metrics"]["cross_validated"]`` (costs k extra fits).
+    from_stars, conflicts, duplicates
+        See :func:`validate_training_data`.
     **options
         Parameters of :class:`MomentClassifier` (``C``, ``ngram_max``, ``cv`` ...).
 
@@ -63,29 +291,102 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
     Raises
     ------
     TrainingDataError
-        Mismatched lengths, no usable rows, or a label with too few examples.
+        Mismatched lengths, no usable rows, conflicting labels, or too few examples of a label.
     UnknownLabelError
         Unknown label values, listed with their counts.
     """
-    text_list = as_text_list(texts)
-    label_list = normalize_labels(labels)
-    if len(text_list) != len(label_list):
-        raise TrainingDataError(f"got {len(text_list)} texts but {len(label_list)} labels")
-    keep = [i for i, text in enumerate(text_list) if not is_blank(text)]
-    dropped = len(text_list) - len(keep)
-    text_list = [text_list[i] for i in keep]
-    label_list = [label_list[i] for i in keep]
-    if not text_list:
-        raise TrainingDataError("no non-blank texts to train on")
-    clf = MomentClassifier(**options).fit(text_list, label_list)
-    counts = pd.Series(label_list).value_counts()
-    clf.card_ = {
-        "training": {
-            "rows": len(text_list),
-            "blank_rows_dropped": dropped,
-            "label_counts": {label: int(counts.get(label, 0)) for label in LABELS},
-            "sha256": data_sha256(text_list, label_list),
-        },
-        "sources": sources or [],
-    }
+    estimator = _make_estimator(base, options)
+    minimum = max(estimator.cv, cv_folds, 2)
+    text_list, label_list, summary = validate_training_data(
+        texts, labels, from_stars=from_stars, conflicts=conflicts, duplicates=duplicates,
+        min_per_class=minimum,
+    )
+    summary["sha256"] = data_sha256(text_list, label_list)
+    clf = estimator.fit(text_list, label_list)
+    card: dict[str, Any] = {"training": summary, "sources": sources or []}
+    if base is not None:
+        card["base"] = clf.base_info_()
+    if cv_folds >= 2:
+        report, _ = cross_validate(text_list, label_list, folds=cv_folds,
+                                   base=getattr(clf, "base", None), **options)
+        card["metrics"] = {"cross_validated": {**report.to_dict(), "folds": cv_folds}}
+    clf.card_ = card
     return clf
+
+
+def train_file(input: str | Path, *, text_column: str, label_column: str,
+               from_stars: bool = False, conflicts: str = "error", duplicates: str = "keep",
+               cv_folds: int = 5, base: Any = None, output: str | Path | None = None,
+               format: str = "skops", plots: bool = False, **options: Any) -> MomentClassifier:
+    """Train from a labeled file (csv, tsv, jsonl, parquet, xlsx) and save the model folder.
+
+    Parameters
+    ----------
+    input : str or Path
+    text_column, label_column : str
+    from_stars, conflicts, duplicates, cv_folds, base
+        As in :func:`train`; the cross-validated report is on by default here.
+    output : str or Path, optional
+        Model folder to write (nothing is saved without it).
+    format : {"skops", "joblib"}, default "skops"
+    plots : bool, default False
+        Save ``confusion.png`` and ``learning_curve.png`` (needs matplotlib, extra ``plot``).
+    **options
+        Parameters of :class:`MomentClassifier`.
+
+    Returns
+    -------
+    MomentClassifier
+        With ``card_`` holding the training summary, the file's name and SHA-256 and the
+        cross-validated metrics.
+    """
+    from moments_nlp.io import read_table
+    from moments_nlp.persist import sha256_file
+
+    table = read_table(input, columns=[text_column, label_column])
+    clf = train(table[text_column], table[label_column], base=base, cv_folds=cv_folds,
+                from_stars=from_stars, conflicts=conflicts, duplicates=duplicates, **options)
+    clf.card_["training"]["file"] = {"name": Path(input).name, "sha256": sha256_file(input),
+                                     "rows_read": len(table)}
+    if plots and cv_folds >= 2:
+        text_list, label_list, _ = validate_training_data(
+            table[text_column], table[label_column], from_stars=from_stars, conflicts=conflicts,
+            duplicates=duplicates, min_per_class=0)
+        curve = learning_curve(text_list, label_list, folds=cv_folds,
+                               base=getattr(clf, "base", None), **options)
+        full = clf.card_["metrics"]["cross_validated"]
+        curve.append({"rows": len(text_list) * (cv_folds - 1) / cv_folds,
+                      "macro_f1": full["macro_f1"]})
+        clf.card_["metrics"]["learning_curve"] = curve
+    if output is not None:
+        clf.save(output, format=format)
+        if plots and cv_folds >= 2:
+            from moments_nlp._plots import plot_confusion, plot_learning_curve
+
+            plot_confusion(clf.card_["metrics"]["cross_validated"], Path(output) / "confusion.png")
+            plot_learning_curve(clf.card_["metrics"]["learning_curve"],
+                                Path(output) / "learning_curve.png")
+    return clf
+
+
+def format_cv_report(metrics: dict[str, Any]) -> str:
+    """A cross-validated report from a card (``card["metrics"]["cross_validated"]``) as text.
+
+    Examples
+    --------
+    >>> m = {"folds": 5, "n": 9, "accuracy": 0.9, "macro_f1": 0.8, "ece": 0.05,
+    ...      "per_class": {"magic": {"precision": 1.0, "recall": 0.5, "f1": 0.667, "support": 2}},
+    ...      "confusion": {"magic": {"magic": 1, "misery": 1}}}
+    >>> print(format_cv_report(m).splitlines()[0])
+    cross-validated (5 folds, 9 texts): macro-F1 0.8000, accuracy 0.9000, ECE 0.0500
+    """
+    lines = [f"cross-validated ({metrics.get('folds')} folds, {metrics.get('n')} texts): "
+             f"macro-F1 {metrics['macro_f1']:.4f}, accuracy {metrics['accuracy']:.4f}, "
+             f"ECE {metrics.get('ece', float('nan')):.4f}"]
+    per_class = pd.DataFrame(metrics.get("per_class", {})).T
+    if not per_class.empty:
+        lines += ["", "per class:", per_class.to_string(float_format=lambda v: f"{v:.4f}")]
+    confusion = pd.DataFrame(metrics.get("confusion", {})).T.fillna(0).astype(int)
+    if not confusion.empty:
+        lines += ["", "confusion (rows = true, columns = predicted):", confusion.to_string()]
+    return "\n".join(lines)

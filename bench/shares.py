@@ -1,0 +1,133 @@
+"""Share estimates under class-balance shift: counting predicted labels vs estimate_shares.
+
+Scenarios (labels from ../shared/data):
+
+* a model trained on the airline train split, estimating the clothing test split;
+* a model trained on the clothing train split, estimating the airline test split;
+* the default model (mn.load()) on the airline test split (cross-domain) and the clothing test
+  split (in-domain);
+
+each on the full test split and on resampled subsets with shifted class balance (1000 texts
+drawn with the shares listed in SHIFTS, 5 seeds each). Reported: mean absolute error over the
+three labels (mean over subsets), for counting predicted labels (cc), the mean probability
+(pcc) and estimate_shares (em), plus how often the 95% bootstrap interval holds the truth.
+Run from the repository root (trains two models, a few minutes on 2 cores)::
+
+    python bench/shares.py [--cache /tmp/shares_proba.npz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import moments_nlp as mn
+from moments_nlp.shares import shares_from_proba, training_prior
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHIFTS = [(1 / 3, 1 / 3, 1 / 3), (0.1, 0.2, 0.7), (0.6, 0.2, 0.2), (0.2, 0.6, 0.2),
+          (0.8, 0.1, 0.1), (0.3, 0.1, 0.6)]
+SEEDS = 5
+SUBSET = 1000
+N_BOOT = 100
+
+
+def _read(name: str) -> tuple[list[str], np.ndarray]:
+    frame = pd.read_csv(DATA / f"{name}.csv", keep_default_na=False)
+    frame = frame[frame["text"].str.strip() != ""]
+    labels = np.asarray([mn.LABELS.index(lab) for lab in mn.normalize_labels(frame["label"])])
+    return frame["text"].tolist(), labels
+
+
+def _probabilities(cache: Path | None) -> dict[str, dict[str, np.ndarray]]:
+    if cache is not None and cache.is_file():
+        stored = np.load(cache, allow_pickle=False)
+        out: dict[str, dict[str, np.ndarray]] = {}
+        for key in stored.files:
+            scenario, part = key.split("|")
+            out.setdefault(scenario, {})[part] = stored[key]
+        return out
+    airline_train, clothing_train = _read("airline_tweets_train"), _read("clothing_reviews_train")
+    airline_test, clothing_test = _read("airline_tweets_test"), _read("clothing_reviews_test")
+    scenarios = {}
+    for name, train, test in [("airline->clothing", airline_train, clothing_test),
+                              ("clothing->airline", clothing_train, airline_test)]:
+        start = time.perf_counter()
+        texts, labels = train
+        clf = mn.train(texts, [mn.LABELS[k] for k in labels])
+        print(f"trained {name.split('->')[0]} model in {time.perf_counter() - start:.0f} s")
+        scenarios[name] = (clf, test)
+    default = mn.load()
+    scenarios["default->airline"] = (default, airline_test)
+    scenarios["default->clothing (in-domain)"] = (default, clothing_test)
+    out = {}
+    for name, (clf, (texts, labels)) in scenarios.items():
+        prior = training_prior(clf)
+        out[name] = {"proba": clf._proba_array(texts), "labels": labels,
+                     "prior": prior if prior is not None else np.full(3, np.nan)}
+    if cache is not None:
+        np.savez(cache, **{f"{s}|{k}": v for s, parts in out.items() for k, v in parts.items()})
+    return out
+
+
+def _evaluate(proba: np.ndarray, labels: np.ndarray, prior: np.ndarray,
+              rows: np.ndarray) -> dict[str, float]:
+    truth = np.bincount(labels[rows], minlength=3) / len(rows)
+    p = proba[rows]
+    counted = np.bincount(p.argmax(axis=1), minlength=3) / len(rows)
+    frame = shares_from_proba(p, prior, n_boot=N_BOOT, random_state=0)
+    est = frame["share"].to_numpy()
+    inside = ((frame["ci_low"] <= truth) & (truth <= frame["ci_high"])).mean()
+    return {"cc": np.abs(counted - truth).mean(), "pcc": np.abs(p.mean(axis=0) - truth).mean(),
+            "em": np.abs(est - truth).mean(), "max_em": np.abs(est - truth).max(),
+            "covered": inside, "width": (frame["ci_high"] - frame["ci_low"]).mean()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="npz file to store / reuse the probabilities (skips training)")
+    args = parser.parse_args()
+    if not (DATA / "airline_tweets_train.csv").is_file():
+        raise SystemExit(f"needs the shared data sets in {DATA}")
+    probabilities = _probabilities(args.cache)
+    print(f"{'scenario':<32}{'set':<22}{'cc MAE':>8}{'pcc MAE':>9}{'em MAE':>8}{'em max':>8}"
+          f"{'CI cover':>9}{'CI width':>9}")
+    summary = []
+    for name, parts in probabilities.items():
+        proba, labels, prior = parts["proba"], parts["labels"], parts["prior"]
+        prior_arg = None if np.isnan(prior).any() else prior
+        full = _evaluate(proba, labels, prior_arg, np.arange(len(labels)))
+        truth = np.bincount(labels, minlength=3) / len(labels)
+        label = "full " + "/".join(f"{t:.2f}" for t in truth)
+        print(f"{name:<32}{label:<22}{full['cc']:>8.3f}{full['pcc']:>9.3f}{full['em']:>8.3f}"
+              f"{full['max_em']:>8.3f}{full['covered']:>9.2f}{full['width']:>9.3f}")
+        summary.append((name, "full", full))
+        rng = np.random.default_rng(0)
+        for shift in SHIFTS:
+            results = []
+            for _ in range(SEEDS):
+                counts = rng.multinomial(SUBSET, shift)
+                rows = np.concatenate([rng.choice(np.flatnonzero(labels == k), c, replace=True)
+                                       for k, c in enumerate(counts)])
+                results.append(_evaluate(proba, labels, prior_arg, rows))
+            mean = {k: float(np.mean([r[k] for r in results])) for k in results[0]}
+            label = "shift " + "/".join(f"{s:.2f}" for s in shift)
+            print(f"{'':<32}{label:<22}{mean['cc']:>8.3f}{mean['pcc']:>9.3f}{mean['em']:>8.3f}"
+                  f"{mean['max_em']:>8.3f}{mean['covered']:>9.2f}{mean['width']:>9.3f}")
+            summary.append((name, label, mean))
+    cc = np.mean([s[2]["cc"] for s in summary])
+    em = np.mean([s[2]["em"] for s in summary])
+    wins = sum(s[2]["em"] < s[2]["cc"] for s in summary)
+    print(f"overall mean MAE: counting {cc:.3f}, estimate_shares {em:.3f}; "
+          f"estimate_shares better in {wins}/{len(summary)} sets; "
+          f"sets with estimate_shares MAE <= 0.04: "
+          f"{sum(s[2]['em'] <= 0.04 for s in summary)}/{len(summary)}")
+
+
+if __name__ == "__main__":
+    main()

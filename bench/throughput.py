@@ -1,0 +1,132 @@
+"""Throughput of moments-nlp against the bare spaCy tokenizer and other sentiment tools.
+
+All rows run in one process on the same texts: the airline and clothing test sets from
+``../shared/data``, repeated to 40,000 texts. Each row prints docs/second and the ratio to the
+bare spaCy blank tokenizer measured in the same run (ratios are steadier than docs/s on a busy
+machine).
+
+Run::
+
+    python bench/throughput.py            # 40,000 texts
+    python bench/throughput.py --n 10000  # quicker
+
+Acceptance (issue 3): ``predict`` single-process >= 0.40x the tokenizer; ``n_process=2`` >= 1.6x
+``n_process=1`` (needs two idle cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import spacy
+
+import moments_nlp as mn
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _texts(n: int) -> list[str]:
+    frames = [pd.read_csv(DATA / name) for name in
+              ("airline_tweets_test.csv", "clothing_reviews_test.csv")]
+    base = pd.concat(frames)["text"].fillna("").astype(str).tolist()
+    return (base * (n // len(base) + 1))[:n]
+
+
+def _training(n: int = 8_000) -> tuple[list[str], list[str]]:
+    frames = [pd.read_csv(DATA / name) for name in
+              ("airline_tweets_train.csv", "clothing_reviews_train.csv")]
+    train = pd.concat(frames).dropna(subset=["text"]).sample(n=n, random_state=0)
+    return train["text"].astype(str).tolist(), train["label"].astype(str).tolist()
+
+
+def _time(func: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def _spacy_textcat(texts: list[str], labels: list[str], epochs: int = 4) -> spacy.Language:
+    from spacy.training import Example
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("textcat", config={"model": {
+        "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True, "ngram_size": 1,
+        "no_output_layer": False, "length": 262_144}})
+    classes = sorted(set(labels))
+    examples = [Example.from_dict(nlp.make_doc(t), {"cats": {c: float(c == y) for c in classes}})
+                for t, y in zip(texts, labels)]
+    optimizer = nlp.initialize(lambda: examples)
+    rng = random.Random(0)
+    for _ in range(epochs):
+        rng.shuffle(examples)
+        for i in range(0, len(examples), 256):
+            nlp.update(examples[i:i + 256], sgd=optimizer)
+    return nlp
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=40_000, help="texts to label")
+    args = parser.parse_args()
+    texts = _texts(args.n)
+    train_texts, train_labels = _training()
+    rows: list[tuple[str, float]] = []
+
+    tokenizer = spacy.blank("en")
+    rows.append(("spaCy blank tokenizer (nlp.pipe)",
+                 _time(lambda: sum(1 for _ in tokenizer.pipe(texts, batch_size=1000)))))
+
+    clf = mn.load()
+    clf.predict(texts[:200])  # build the spaCy pipeline outside the timing
+    rows.append(("moments-nlp predict, n_process=1", _time(lambda: clf.predict(texts))))
+    clf.set_n_process(2)
+    rows.append(("moments-nlp predict, n_process=2", _time(lambda: clf.predict(texts))))
+    clf.set_n_process(1)
+
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "survey.csv"
+        pd.DataFrame({"id": range(len(texts)), "comment": texts}).to_csv(source, index=False)
+        rows.append(("moments-nlp label_file, CSV -> CSV", _time(
+            lambda: mn.label_file(source, Path(folder) / "out.csv", text_column="comment",
+                                  model=clf, show_progress=False))))
+
+    textcat = _spacy_textcat(train_texts, train_labels)
+    rows.append(("spaCy textcat (bow), nlp.pipe",
+                 _time(lambda: sum(1 for _ in textcat.pipe(texts, batch_size=1000)))))
+
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    vader = SentimentIntensityAnalyzer()
+    rows.append(("VADER polarity_scores", _time(lambda: [vader.polarity_scores(t)
+                                                          for t in texts])))
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    tfidf = make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=1000))
+    tfidf.fit(train_texts, train_labels)
+    rows.append(("TF-IDF + logistic regression", _time(lambda: tfidf.predict(texts))))
+
+    base = len(texts) / rows[0][1]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{len(texts):,} texts (airline + clothing test sets, repeated); "
+          f"{os.cpu_count()} cores, load average {load:.1f}")
+    print(f"| {'method':<36} | {'seconds':>8} | {'docs/s':>8} | {'x tokenizer':>11} |")
+    print(f"|{'-' * 38}|{'-' * 10}|{'-' * 10}|{'-' * 13}|")
+    for name, seconds in rows:
+        rate = len(texts) / seconds
+        print(f"| {name:<36} | {seconds:>8.2f} | {rate:>8,.0f} | {rate / base:>10.2f}x |")
+    one, two = rows[1][1], rows[2][1]
+    print(f"predict n_process=2 vs 1: {one / two:.2f}x faster")
+
+
+if __name__ == "__main__":
+    main()

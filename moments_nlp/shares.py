@@ -1,0 +1,192 @@
+"""How many: the share of each label in a population, corrected for the model's errors.
+
+Counting predicted labels is biased: a model trained on data where most comments are Magic
+sees Magic too often in data where most are Misery, and the other way round. This module
+estimates the shares with the EM prior adjustment of Saerens, Latinne & Decaestecker (2002,
+*Neural Computation* 14(1)): the calibrated probabilities ``p(y|x)`` of the model were learned
+under the training shares ``pi_train``; under new shares ``pi`` they become
+``p(y|x) * pi(y) / pi_train(y)`` (renormalized), and ``pi`` is the mean of these adjusted
+probabilities. Iterating the two steps is an EM algorithm for the maximum-likelihood shares.
+
+``pi_train`` comes from the model card (``card_["training"]["label_counts"]``); a model without
+it uses the mean predicted probability as the reference, which makes the first EM step a no-op
+(so the estimate stays the mean probability). Confidence intervals are percentile intervals of
+the same estimate on bootstrap resamples of the texts.
+
+Examples
+--------
+>>> import numpy as np
+>>> proba = np.array([[0.9, 0.05, 0.05], [0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
+>>> em_shares(proba, np.array([1 / 3, 1 / 3, 1 / 3])).round(2).tolist()
+[0.36, 0.08, 0.56]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from moments_nlp._texts import as_text_list, is_blank
+from moments_nlp.errors import InputError
+from moments_nlp.labels import LABELS
+
+if TYPE_CHECKING:
+    from moments_nlp.model import MomentClassifier
+
+__all__ = ["estimate_shares", "em_shares", "training_prior", "shares_from_proba"]
+
+_FLOOR = 1e-6
+
+
+def training_prior(model: MomentClassifier) -> np.ndarray | None:
+    """Label shares of the training data from the model card, in ``LABELS`` order, or None.
+
+    Examples
+    --------
+    >>> import moments_nlp as mn
+    >>> training_prior(mn.load()).round(2).tolist()
+    [0.72, 0.15, 0.13]
+    """
+    card = getattr(model, "card_", None) or {}
+    counts = (card.get("training") or {}).get("label_counts")
+    if not isinstance(counts, dict):
+        return None
+    values = np.asarray([float(counts.get(label, 0) or 0) for label in LABELS])
+    if values.sum() <= 0:
+        return None
+    return np.clip(values / values.sum(), _FLOOR, None)
+
+
+def em_shares(proba: np.ndarray, prior: np.ndarray, *, max_iter: int = 1000,
+              tol: float = 1e-8) -> np.ndarray:
+    """EM prior adjustment (Saerens et al. 2002) of calibrated probabilities.
+
+    Parameters
+    ----------
+    proba : numpy.ndarray of shape (n, k)
+        Calibrated probabilities, learned under ``prior``.
+    prior : numpy.ndarray of shape (k,)
+        Class shares of the training data.
+    max_iter, tol : int, float
+        Stop after this many steps or when no share moves more than ``tol``.
+
+    Returns
+    -------
+    numpy.ndarray of shape (k,)
+        Estimated shares, summing to 1.
+    """
+    proba = np.clip(np.asarray(proba, dtype=np.float64), _FLOOR, None)
+    prior = np.asarray(prior, dtype=np.float64)
+    shares = proba.mean(axis=0)
+    shares /= shares.sum()
+    ratio_base = proba / prior
+    for _ in range(max_iter):
+        adjusted = ratio_base * shares
+        adjusted /= adjusted.sum(axis=1, keepdims=True)
+        new = adjusted.mean(axis=0)
+        if np.max(np.abs(new - shares)) < tol:
+            shares = new
+            break
+        shares = new
+    return np.asarray(shares / shares.sum())
+
+
+def shares_from_proba(proba: np.ndarray, prior: np.ndarray | None, *, n_boot: int = 200,
+                      confidence: float = 0.95, random_state: int | None = 0) -> pd.DataFrame:
+    """Shares with bootstrap intervals from a matrix of calibrated probabilities.
+
+    See :func:`estimate_shares`; this is the part that needs no model.
+
+    Examples
+    --------
+    >>> proba = np.tile([[0.7, 0.2, 0.1]], (50, 1))
+    >>> shares_from_proba(proba, None, n_boot=20)["share"].round(2).tolist()
+    [0.7, 0.2, 0.1]
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.ndim != 2 or proba.shape[1] != len(LABELS):
+        raise InputError(f"expected probabilities of shape (n, {len(LABELS)}), "
+                         f"got {proba.shape}")
+    if not 0 < confidence < 1:
+        raise InputError(f"confidence must be between 0 and 1, got {confidence}")
+    if n_boot < 0:
+        raise InputError(f"n_boot must be 0 or more, got {n_boot}")
+    frame = pd.DataFrame(np.nan, index=pd.Index(LABELS, name="label"),
+                         columns=["share", "ci_low", "ci_high"])
+    n = len(proba)
+    frame.attrs["n"] = n
+    if n == 0:
+        return frame
+    reference = prior if prior is not None else proba.mean(axis=0)
+    frame["share"] = em_shares(proba, reference)
+    if n_boot:
+        rng = np.random.default_rng(random_state)
+        boots = np.empty((n_boot, len(LABELS)))
+        for b in range(n_boot):
+            rows = rng.integers(0, n, n)
+            boot_ref = reference if prior is not None else proba[rows].mean(axis=0)
+            boots[b] = em_shares(proba[rows], boot_ref, max_iter=300, tol=1e-6)
+        alpha = (1 - confidence) / 2
+        frame["ci_low"] = np.quantile(boots, alpha, axis=0)
+        frame["ci_high"] = np.quantile(boots, 1 - alpha, axis=0)
+    return frame
+
+
+def estimate_shares(model: MomentClassifier, texts: Iterable[object], *, n_boot: int = 200,
+                    confidence: float = 0.95, random_state: int | None = 0,
+                    prior: dict[str, float] | None = None) -> pd.DataFrame:
+    """Estimated share of each label among ``texts``, with bootstrap confidence intervals.
+
+    Parameters
+    ----------
+    model : MomentClassifier
+        A fitted model with calibrated probabilities.
+    texts : iterable of str
+        Blank texts are left out (their count is in ``attrs["blank"]``).
+    n_boot : int, default 200
+        Bootstrap resamples for the intervals (0: no intervals, NaN).
+    confidence : float, default 0.95
+        Coverage of the intervals.
+    random_state : int or None, default 0
+        Seed of the resampling.
+    prior : dict, optional
+        Label shares the model was trained under; default: from the model card.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``LABELS`` (named ``label``), columns ``share``, ``ci_low``, ``ci_high``;
+        ``attrs`` holds ``n`` (texts used), ``blank``, ``counted`` (shares of predicted labels,
+        for comparison) and ``prior``.
+
+    Examples
+    --------
+    >>> import moments_nlp as mn
+    >>> out = mn.load().estimate_shares(["Loved it!", "Awful service", "ok"], n_boot=10)
+    >>> list(out.columns), list(out.index)
+    (['share', 'ci_low', 'ci_high'], ['magic', 'ordinary', 'misery'])
+    """
+    text_list = as_text_list(texts)
+    kept = [text for text in text_list if not is_blank(text)]
+    proba = model._proba_array(kept) if kept else np.zeros((0, len(LABELS)))
+    if prior is not None:
+        unknown = sorted(set(prior) - set(LABELS))
+        if unknown:
+            raise InputError(f"prior has unknown labels {unknown}; expected {list(LABELS)}")
+        reference: Any = np.asarray([float(prior.get(label, 0.0)) for label in LABELS])
+        if reference.sum() <= 0:
+            raise InputError(f"prior must have a positive total, got {prior}")
+        reference = np.clip(reference / reference.sum(), _FLOOR, None)
+    else:
+        reference = training_prior(model)
+    frame = shares_from_proba(proba, reference, n_boot=n_boot, confidence=confidence,
+                              random_state=random_state)
+    frame.attrs["blank"] = len(text_list) - len(kept)
+    counted = np.bincount(proba.argmax(axis=1), minlength=len(LABELS)) / max(len(kept), 1)
+    frame.attrs["counted"] = dict(zip(LABELS, counted.round(6).tolist()))
+    frame.attrs["prior"] = (dict(zip(LABELS, np.round(reference, 6).tolist()))
+                            if reference is not None else None)
+    return frame

@@ -1,0 +1,100 @@
+"""Dask scale-out on a real LocalCluster with two worker processes."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import moments_nlp as mn
+from moments_nlp.errors import ColumnNotFoundError
+from moments_nlp.io import read_table
+from moments_nlp.model import OUTPUT_COLUMNS
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+TEXTS = ["The crew was wonderful", "", None, "Lost my bag 😡 and nobody helped", "NA",
+         "服务很好", "<b>ok</b> &amp; fine", "line\r\nbreak", "  ", "Seats were fine I guess"]
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    """One cluster for the whole module: starting worker processes is slow."""
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as dask_client:
+        yield dask_client
+
+
+@pytest.fixture(scope="module")
+def model() -> mn.MomentClassifier:
+    return mn.load()
+
+
+def _frame(n: int = 80) -> pd.DataFrame:
+    return pd.DataFrame({"row": range(n), "channel": ["web", "app"] * (n // 2),
+                         "comment": [TEXTS[i % len(TEXTS)] for i in range(n)]})
+
+
+def test_labels_are_identical_to_the_pandas_path(client: Any,
+                                                 model: mn.MomentClassifier) -> None:
+    frame = _frame()
+    expected = model.label(frame, "comment", min_confidence=0.8)
+    lazy = model.label(dd.from_pandas(frame, npartitions=5), text_column="comment",
+                       min_confidence=0.8)
+    assert list(lazy.columns) == [*frame.columns, *OUTPUT_COLUMNS, "needs_review"]
+    for column in [*OUTPUT_COLUMNS, "needs_review"]:  # meta matches what partitions hold
+        assert lazy._meta[column].dtype == expected[column].dtype, column
+    got = client.compute(lazy).result()
+    assert got["moment"].tolist() == expected["moment"].tolist()
+    np.testing.assert_allclose(got[list(OUTPUT_COLUMNS[1:])], expected[list(OUTPUT_COLUMNS[1:])],
+                               rtol=1e-12)
+    assert got["needs_review"].tolist() == expected["needs_review"].tolist()
+
+
+class _CountingModel(mn.MomentClassifier):
+    """Writes the process id to a file every time it is unpickled."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        with open(state["log_path"], "a") as log:
+            log.write(f"{os.getpid()}\n")
+
+
+def test_the_model_reaches_each_worker_once(client: Any, model: mn.MomentClassifier,
+                                            tmp_path: Path) -> None:
+    counting = _CountingModel.__new__(_CountingModel)
+    counting.__dict__.update(model.__dict__)
+    counting.log_path = str(tmp_path / "unpickled.log")
+    lazy = counting.label(dd.from_pandas(_frame(160), npartitions=16), text_column="comment")
+    assert len(client.compute(lazy).result()) == 160
+    pids = Counter(Path(counting.log_path).read_text().split())
+    pids.pop(str(os.getpid()), None)  # the scheduler runs in this process
+    assert pids and max(pids.values()) == 1, pids  # 16 partitions, at most one copy per worker
+
+
+def test_missing_column_lists_the_available_ones(model: mn.MomentClassifier) -> None:
+    ddf = dd.from_pandas(_frame(4), npartitions=1)
+    with pytest.raises(ColumnNotFoundError, match=r"'text'.*\['row', 'channel', 'comment'\]"):
+        model.label(ddf, text_column="text")
+
+
+def test_label_file_on_the_cluster_matches_local(client: Any, model: mn.MomentClassifier,
+                                                 tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    _frame(90).to_json(source, orient="records", lines=True)
+    local = mn.label_file(source, tmp_path / "local.parquet", text_column="comment",
+                          model=model)
+    remote = mn.label_file(source, tmp_path / "remote.parquet", text_column="comment",
+                           model=model, chunk_size=7, dask=client.scheduler.address)
+    assert (remote.rows, remote.labeled, remote.label_counts) == (
+        local.rows, local.labeled, local.label_counts)
+    pd.testing.assert_frame_equal(read_table(tmp_path / "remote.parquet"),
+                                  read_table(tmp_path / "local.parquet"))

@@ -1,0 +1,87 @@
+"""Tests for moments_nlp.touchpoints: lemma matchers and the vocabulary format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import moments_nlp as mn
+from moments_nlp.errors import InputError
+from moments_nlp.touchpoints import TOUCHPOINTS, default_vocabulary, load_vocabulary, touchpoints
+
+OBVIOUS = [
+    ("The restroom was absolutely filthy.", "cleanliness"),
+    ("We were left waiting 45 minutes at the counter.", "wait_time"),
+    ("The agent at the desk was so rude to me.", "staff"),
+    ("I was charged twice for the same order!", "price_billing"),
+    ("Your app keeps crashing every time I open it.", "digital"),
+    ("My parcel arrived late and damaged.", "delivery"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), OBVIOUS)
+def test_obvious_cases(text: str, expected: str) -> None:
+    assert expected in touchpoints([text])[0]
+
+
+@pytest.mark.parametrize("text", ["Thanks!", "ok", "I love this brand", "Never again.",
+                                  "Happy new year everyone", "Can't wait to come back!",
+                                  "I'm fine, thank you", "", "   "])
+def test_does_not_fire_on_unrelated_text(text: str) -> None:
+    assert touchpoints([text]) == [[]]
+
+
+def test_negated_mentions_still_count() -> None:
+    found = touchpoints(["No wait at all.", "No complaints about the staff.",
+                         "The toilets were not clean."])
+    assert found == [["wait_time"], ["staff"], ["cleanliness", "facilities"]]
+
+
+def test_inflections_match_through_lemmas() -> None:
+    assert touchpoints(["They overcharged me", "I queued forever", "parcels went missing"]) == [
+        ["price_billing"], ["wait_time"], ["delivery"]]
+
+
+def test_order_follows_vocabulary_and_is_unique() -> None:
+    result = touchpoints(["The app crashed and the rude staff charged me, rude staff again"])[0]
+    assert result == ["staff", "price_billing", "digital"]
+    assert tuple(default_vocabulary()) == TOUCHPOINTS
+
+
+def test_extend_and_replace_from_dict() -> None:
+    extra = {"security": ["bouncer", "security guard"], "staff": ["steward"]}
+    assert mn.touchpoints(["The bouncer and the steward"], vocabulary=extra) == [
+        ["staff", "security"]]
+    assert touchpoints(["The bouncer was rude"], vocabulary=extra, replace=True) == [["security"]]
+
+
+def test_vocabulary_files(tmp_path: Path) -> None:
+    as_json = tmp_path / "v.json"
+    as_json.write_text(json.dumps({"parking": {"phrases": ["car park"], "words": ["valet"],
+                                               "patterns": [[{"LOWER": "bay"}]]}}))
+    assert touchpoints(["Car parks, valet and a bay"], vocabulary=as_json, replace=True) == [
+        ["parking"]]
+    as_yaml = tmp_path / "v.yaml"
+    as_yaml.write_text("menu:\n  - menu\n  - specials board\n")
+    assert touchpoints(["The specials board"], vocabulary=as_yaml, replace=True) == [["menu"]]
+
+
+def test_bad_vocabularies(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown keys"):
+        load_vocabulary({"x": {"phrase": ["a"]}})
+    with pytest.raises(InputError, match="needs a list of phrases"):
+        load_vocabulary({"x": "a"})
+    with pytest.raises(InputError, match="must hold strings"):
+        load_vocabulary({"x": [1]})
+    with pytest.raises(InputError, match="vocabulary file not found"):
+        load_vocabulary(tmp_path / "missing.json")
+    bad = tmp_path / "v.txt"
+    bad.write_text("x")
+    with pytest.raises(InputError, match=r"must end in \.json"):
+        load_vocabulary(bad)
+    with pytest.raises(InputError, match="invalid spaCy token pattern"):
+        touchpoints(["a"], vocabulary={"x": {"patterns": [[{"NOPE": 1}]]}})
+    with pytest.raises(InputError, match="replace=True needs a vocabulary"):
+        touchpoints(["a"], replace=True)
