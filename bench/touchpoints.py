@@ -52,7 +52,8 @@ def main() -> None:
     print(f"{'touchpoint':<16}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}")
     for name, p, r, f1, support in rows:
         print(f"{name:<16}{p:>10.3f}{r:>8.3f}{f1:>8.3f}{support:>9d}")
-    print(f"{'micro':<16}{micro[0]:>10.3f}{micro[1]:>8.3f}{micro[2]:>8.3f}{sum(r[4] for r in rows):>9d}")
+    support = sum(r[4] for r in rows)
+    print(f"{'micro':<16}{micro[0]:>10.3f}{micro[1]:>8.3f}{micro[2]:>8.3f}{support:>9d}")
     print(f"{'macro':<16}{macro[0]:>10.3f}{macro[1]:>8.3f}{macro[2]:>8.3f}")
     print(f"exact match (all touchpoints of a row right): {exact:.3f}")
     print(f"rows without a touchpoint: {len(none_rows)}, of which nothing found in "

@@ -44,7 +44,7 @@ from moments_nlp.preprocess import align_tokens
 if TYPE_CHECKING:
     from moments_nlp.model import MomentClassifier
 
-__all__ = ["explain", "explain_column", "linear_weights", "format_terms"]
+__all__ = ["explain", "explain_column", "format_terms", "linear_weights"]
 
 _OTHER = "(other)"
 _NEGATION_MARK = "not_"

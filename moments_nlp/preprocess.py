@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from moments_nlp._lexicon import EMOTICON_SENTIMENT, emoji_sentiment
 from moments_nlp._texts import as_text_list
 
-__all__ = ["SpacyPreprocessor", "build_nlp", "align_tokens"]
+__all__ = ["SpacyPreprocessor", "align_tokens", "build_nlp"]
 
 _NEGATORS = frozenset(
     {"not", "no", "never", "nothing", "nobody", "none", "nowhere", "neither", "nor", "cannot",

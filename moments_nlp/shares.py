@@ -36,7 +36,7 @@ from moments_nlp.labels import LABELS
 if TYPE_CHECKING:
     from moments_nlp.model import MomentClassifier
 
-__all__ = ["estimate_shares", "em_shares", "training_prior", "shares_from_proba"]
+__all__ = ["em_shares", "estimate_shares", "shares_from_proba", "training_prior"]
 
 _FLOOR = 1e-6
 

@@ -41,8 +41,13 @@ from typing import Any
 from moments_nlp._texts import as_text_list
 from moments_nlp.errors import InputError, require
 
-__all__ = ["TOUCHPOINTS", "touchpoints", "default_vocabulary", "load_vocabulary",
-           "TouchpointMatcher"]
+__all__ = [
+    "TOUCHPOINTS",
+    "TouchpointMatcher",
+    "default_vocabulary",
+    "load_vocabulary",
+    "touchpoints",
+]
 
 #: The default touchpoints, in the order results are given.
 TOUCHPOINTS: tuple[str, ...] = ("staff", "wait_time", "cleanliness", "price_billing",

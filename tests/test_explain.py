@@ -34,7 +34,7 @@ def test_names_praise_words_for_enthusiastic_comment(default_model: mn.MomentCla
 def test_weights_add_up_to_calibrated_log_odds(default_model: mn.MomentClassifier) -> None:
     texts = ["Wasn't helpful at all :(", "@SkyJet lost my bag AGAIN!!! http://x.co",
              "Ordered on Monday, arrived Thursday."]
-    coef, intercept, scale = linear_weights(default_model)
+    _coef, intercept, scale = linear_weights(default_model)
     proba = default_model._proba_array(texts)
     for terms, p in zip(explain(default_model, texts, top=None), proba):
         c = int(p.argmax())
