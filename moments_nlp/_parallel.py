@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 from collections.abc import Iterator, Sequence
@@ -64,8 +65,17 @@ class WorkerPool:
     def __init__(self, model: Any, n_process: int) -> None:
         self.model = model
         self.n_process = n_process
-        self._executor = ProcessPoolExecutor(max_workers=n_process, mp_context=_context(),
+        context = _context()
+        self._executor = ProcessPoolExecutor(max_workers=n_process, mp_context=context,
                                              initializer=_init_worker, initargs=(model,))
+        if context.get_start_method() == "fork":
+            # Start the workers now, with the parent's objects frozen out of the collector, so
+            # that the workers' garbage collector does not copy the shared model pages.
+            gc.freeze()
+            try:
+                self._executor.submit(int).result()
+            finally:
+                gc.unfreeze()
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities of ``texts`` (``(n, 3)``, LABELS order), computed in the workers."""

@@ -4,7 +4,8 @@ The tokenizer runs once per text (``nlp.pipe`` with ``batch_size`` and ``n_proce
 feature later is computed from these tokens. Normalization handles what feedback really holds:
 
 * HTML entities (``&amp;``) are unescaped, control characters become spaces;
-* URLs -> ``<url>``, e-mail addresses -> ``<email>``, ``@handles`` -> ``<user>``;
+* URLs -> ``<url>``, e-mail addresses -> ``<email>``; ``@handles`` -> ``<user>`` followed by the
+  lower-cased handle (who is addressed is a signal: a brand's support account, a competitor);
 * numbers -> ``<num>``, other digits -> ``0``, currency symbols -> ``<money>``;
 * emoji and emoticons are kept and tagged with their sentiment (``<emo_pos>`` / ``<emo_neg>``);
 * elongations are shortened (``soooo`` -> ``soo``) and case is folded;
@@ -88,7 +89,7 @@ def _normalize_token(text: str, lower: str, *, like_url: bool, like_email: bool,
     if like_email:
         return ["<email>"]
     if len(text) > 1 and text[0] == "@":
-        return ["<user>"]
+        return ["<user>", lower]
     if is_currency:
         return ["<money>"]
     if like_num:
