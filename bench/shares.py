@@ -10,7 +10,9 @@ Scenarios (labels from ../shared/data):
 each on the full test split and on resampled subsets with shifted class balance (1000 texts
 drawn with the shares listed in SHIFTS, 5 seeds each). Reported: mean absolute error over the
 three labels (mean over subsets), for counting predicted labels (cc), the mean probability
-(pcc) and estimate_shares (em), plus how often the 95% bootstrap interval holds the truth.
+(pcc) and estimate_shares with its default reference (em), plus how often the 95% bootstrap
+interval holds the truth; and estimate_shares with a reference fitted (fit_reference) on
+FIT_ROWS labeled texts of the evaluated domain, held out of every evaluated set (em_ref).
 Run from the repository root (trains two models, a few minutes on 2 cores)::
 
     python bench/shares.py [--cache /tmp/shares_proba.npz]
@@ -26,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 import moments_nlp as mn
-from moments_nlp.shares import shares_from_proba, training_prior
+from moments_nlp.shares import _reference_from_proba, em_shares, reference_prior, shares_from_proba
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SHIFTS = [(1 / 3, 1 / 3, 1 / 3), (0.1, 0.2, 0.7), (0.6, 0.2, 0.2), (0.2, 0.6, 0.2),
@@ -34,6 +36,7 @@ SHIFTS = [(1 / 3, 1 / 3, 1 / 3), (0.1, 0.2, 0.7), (0.6, 0.2, 0.2), (0.2, 0.6, 0.
 SEEDS = 5
 SUBSET = 1000
 N_BOOT = 100
+FIT_ROWS = 500
 
 
 def _read(name: str) -> tuple[list[str], np.ndarray]:
@@ -66,7 +69,7 @@ def _probabilities(cache: Path | None) -> dict[str, dict[str, np.ndarray]]:
     scenarios["default->clothing (in-domain)"] = (default, clothing_test)
     out = {}
     for name, (clf, (texts, labels)) in scenarios.items():
-        prior = training_prior(clf)
+        prior = reference_prior(clf)
         out[name] = {"proba": clf._proba_array(texts), "labels": labels,
                      "prior": prior if prior is not None else np.full(3, np.nan)}
     if cache is not None:
@@ -74,8 +77,8 @@ def _probabilities(cache: Path | None) -> dict[str, dict[str, np.ndarray]]:
     return out
 
 
-def _evaluate(proba: np.ndarray, labels: np.ndarray, prior: np.ndarray,
-              rows: np.ndarray) -> dict[str, float]:
+def _evaluate(proba: np.ndarray, labels: np.ndarray, prior: np.ndarray | None,
+              rows: np.ndarray, fitted: np.ndarray) -> dict[str, float]:
     truth = np.bincount(labels[rows], minlength=3) / len(rows)
     p = proba[rows]
     counted = np.bincount(p.argmax(axis=1), minlength=3) / len(rows)
@@ -84,6 +87,7 @@ def _evaluate(proba: np.ndarray, labels: np.ndarray, prior: np.ndarray,
     inside = ((frame["ci_low"] <= truth) & (truth <= frame["ci_high"])).mean()
     return {"cc": np.abs(counted - truth).mean(), "pcc": np.abs(p.mean(axis=0) - truth).mean(),
             "em": np.abs(est - truth).mean(), "max_em": np.abs(est - truth).max(),
+            "em_ref": np.abs(em_shares(p, fitted) - truth).mean(),
             "covered": inside, "width": (frame["ci_high"] - frame["ci_low"]).mean()}
 
 
@@ -96,16 +100,24 @@ def main() -> None:
         raise SystemExit(f"needs the shared data sets in {DATA}")
     probabilities = _probabilities(args.cache)
     print(f"{'scenario':<32}{'set':<22}{'cc MAE':>8}{'pcc MAE':>9}{'em MAE':>8}{'em max':>8}"
-          f"{'CI cover':>9}{'CI width':>9}")
+          f"{'CI cover':>9}{'CI width':>9}{'em_ref MAE':>11}")
     summary = []
     for name, parts in probabilities.items():
         proba, labels, prior = parts["proba"], parts["labels"], parts["prior"]
         prior_arg = None if np.isnan(prior).any() else prior
-        full = _evaluate(proba, labels, prior_arg, np.arange(len(labels)))
+        # em_ref: reference fitted on FIT_ROWS labeled texts of the evaluated domain, which
+        # are then left out of every evaluated set
+        perm = np.random.default_rng(42).permutation(len(labels))
+        fit_rows, eval_rows = perm[:FIT_ROWS], perm[FIT_ROWS:]
+        fitted = _reference_from_proba(proba[fit_rows],
+                                       np.bincount(labels[fit_rows], minlength=3) / FIT_ROWS)
+        proba, labels = proba[eval_rows], labels[eval_rows]
+        full = _evaluate(proba, labels, prior_arg, np.arange(len(labels)), fitted)
         truth = np.bincount(labels, minlength=3) / len(labels)
         label = "full " + "/".join(f"{t:.2f}" for t in truth)
         print(f"{name:<32}{label:<22}{full['cc']:>8.3f}{full['pcc']:>9.3f}{full['em']:>8.3f}"
-              f"{full['max_em']:>8.3f}{full['covered']:>9.2f}{full['width']:>9.3f}")
+              f"{full['max_em']:>8.3f}{full['covered']:>9.2f}{full['width']:>9.3f}"
+              f"{full['em_ref']:>11.3f}")
         summary.append((name, "full", full))
         rng = np.random.default_rng(0)
         for shift in SHIFTS:
@@ -114,19 +126,23 @@ def main() -> None:
                 counts = rng.multinomial(SUBSET, shift)
                 rows = np.concatenate([rng.choice(np.flatnonzero(labels == k), c, replace=True)
                                        for k, c in enumerate(counts)])
-                results.append(_evaluate(proba, labels, prior_arg, rows))
+                results.append(_evaluate(proba, labels, prior_arg, rows, fitted))
             mean = {k: float(np.mean([r[k] for r in results])) for k in results[0]}
             label = "shift " + "/".join(f"{s:.2f}" for s in shift)
             print(f"{'':<32}{label:<22}{mean['cc']:>8.3f}{mean['pcc']:>9.3f}{mean['em']:>8.3f}"
-                  f"{mean['max_em']:>8.3f}{mean['covered']:>9.2f}{mean['width']:>9.3f}")
+                  f"{mean['max_em']:>8.3f}{mean['covered']:>9.2f}{mean['width']:>9.3f}"
+                  f"{mean['em_ref']:>11.3f}")
             summary.append((name, label, mean))
-    cc = np.mean([s[2]["cc"] for s in summary])
-    em = np.mean([s[2]["em"] for s in summary])
-    wins = sum(s[2]["em"] < s[2]["cc"] for s in summary)
-    print(f"overall mean MAE: counting {cc:.3f}, estimate_shares {em:.3f}; "
-          f"estimate_shares better in {wins}/{len(summary)} sets; "
-          f"sets with estimate_shares MAE <= 0.04: "
-          f"{sum(s[2]['em'] <= 0.04 for s in summary)}/{len(summary)}")
+    for scenario in probabilities:
+        rows = [s[2] for s in summary if s[0] == scenario]
+        print(f"{scenario:<32} mean MAE over {len(rows)} sets: counting "
+              f"{np.mean([r['cc'] for r in rows]):.3f}, estimate_shares default "
+              f"{np.mean([r['em'] for r in rows]):.3f}, with fitted reference "
+              f"{np.mean([r['em_ref'] for r in rows]):.3f}")
+    for key, name in (("em", "default reference"), ("em_ref", "fitted reference")):
+        wins = sum(s[2][key] < s[2]["cc"] for s in summary)
+        print(f"estimate_shares ({name}) better than counting in {wins}/{len(summary)} sets; "
+              f"MAE <= 0.04 in {sum(s[2][key] <= 0.04 for s in summary)}/{len(summary)}")
 
 
 if __name__ == "__main__":

@@ -279,13 +279,14 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         return explain(self, X, top=top, label=label)
 
     def estimate_shares(self, X: Iterable[object], *, n_boot: int = 200,
-                        confidence: float = 0.95, random_state: int | None = 0) -> pd.DataFrame:
+                        confidence: float = 0.95, random_state: int | None = 0,
+                        reference: dict[str, float] | None = None) -> pd.DataFrame:
         """Share of each label among ``X``, corrected for errors and prior shift, with
         bootstrap intervals (see :mod:`moments_nlp.shares`)."""
         from moments_nlp.shares import estimate_shares
 
         return estimate_shares(self, X, n_boot=n_boot, confidence=confidence,
-                               random_state=random_state)
+                               random_state=random_state, reference=reference)
 
     def suggest_labeling(self, X: Iterable[object], n: int = 50, **options: Any) -> pd.DataFrame:
         """The ``n`` unlabeled texts worth labeling next: uncertain and diverse, no near-duplicates.

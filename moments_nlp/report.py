@@ -197,7 +197,7 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
     MissingExtraError
         Without matplotlib (extra ``plot``).
     """
-    from moments_nlp.shares import shares_from_proba, training_prior
+    from moments_nlp.shares import reference_prior, shares_from_proba
     from moments_nlp.touchpoints import TOUCHPOINTS, touchpoints
 
     if not isinstance(labeled, pd.DataFrame):
@@ -225,7 +225,7 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
     for column in ("confidence", *proba_columns):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     frame[text_column] = [t for t, k in zip(texts, keep) if k]
-    prior = training_prior(model)
+    prior = reference_prior(model)
     proba = frame[proba_columns].to_numpy(dtype=np.float64)
     overall = shares_from_proba(proba, prior, n_boot=n_boot)
     parts = [f"<h1>{html.escape(title)}</h1><p class=\"meta\">{int(keep.sum())} comments with "

@@ -8,10 +8,22 @@ under the training shares ``pi_train``; under new shares ``pi`` they become
 ``p(y|x) * pi(y) / pi_train(y)`` (renormalized), and ``pi`` is the mean of these adjusted
 probabilities. Iterating the two steps is an EM algorithm for the maximum-likelihood shares.
 
-``pi_train`` comes from the model card (``card_["training"]["label_counts"]``); a model without
-it uses the mean predicted probability as the reference, which makes the first EM step a no-op
-(so the estimate stays the mean probability). Confidence intervals are percentile intervals of
-the same estimate on bootstrap resamples of the texts.
+The *reference* ``pi_train`` must be the class balance the probabilities are calibrated to.
+That is not simply the training label counts: with ``class_weight="balanced"`` the logistic
+regression learns as if the classes were equally frequent, and temperature scaling has no
+per-class bias to undo it. So the reference is, in order:
+
+1. ``reference=`` given to :func:`estimate_shares`, e.g. from :func:`fit_reference` on a few
+   hundred labeled comments of the domain you estimate (a bias calibration, as in
+   Alexandari et al. 2020, "Maximum likelihood with bias-corrected calibration ...");
+2. ``card_["shares_reference"]`` when the model card holds one (the same fit, made at
+   training time on out-of-fold probabilities);
+3. uniform shares for a model trained with ``class_weight="balanced"``, else the training
+   label shares ``card_["training"]["label_counts"]``; else the mean predicted probability
+   (then the estimate stays the mean probability).
+
+Confidence intervals are percentile intervals of the same estimate on bootstrap resamples of
+the texts (they cover sampling noise, not the model's bias on a new domain).
 
 Examples
 --------
@@ -36,9 +48,83 @@ from moments_nlp.labels import LABELS
 if TYPE_CHECKING:
     from moments_nlp.model import MomentClassifier
 
-__all__ = ["em_shares", "estimate_shares", "shares_from_proba", "training_prior"]
+__all__ = ["em_shares", "estimate_shares", "fit_reference", "reference_prior",
+           "shares_from_proba", "training_prior"]
 
 _FLOOR = 1e-6
+
+
+def fit_reference(model: MomentClassifier, texts: Iterable[object],
+                  labels: Iterable[object]) -> dict[str, float]:
+    """The reference shares that make EM exact on labeled comments: a per-class bias calibration.
+
+    Finds ``reference`` such that EM on these comments' probabilities returns their true label
+    shares. Fit it on a few hundred labeled comments from the domain you estimate (not the
+    ones you evaluate on) and pass it to :func:`estimate_shares`.
+
+    Returns
+    -------
+    dict
+        Label -> reference share (sums to 1), in ``LABELS`` order.
+
+    Examples
+    --------
+    >>> import moments_nlp as mn
+    >>> ref = fit_reference(mn.load(), ["Loved it!", "Awful.", "It's ok."] * 3,
+    ...                     ["magic", "misery", "ordinary"] * 3)
+    >>> sorted(ref) == sorted(mn.LABELS)
+    True
+    """
+    from moments_nlp.labels import normalize_labels
+
+    text_list = as_text_list(texts)
+    truth = normalize_labels(labels)
+    if len(text_list) != len(truth):
+        raise InputError(f"got {len(text_list)} texts but {len(truth)} labels")
+    keep = [i for i, text in enumerate(text_list) if not is_blank(text)]
+    if not keep:
+        raise InputError("fit_reference needs labeled, non-blank texts")
+    proba = np.clip(model._proba_array([text_list[i] for i in keep]), _FLOOR, None)
+    counts = np.bincount([LABELS.index(truth[i]) for i in keep], minlength=len(LABELS))
+    missing = [label for label, n in zip(LABELS, counts) if n == 0]
+    if missing:
+        raise InputError(f"every label needs at least one example; none for {missing}")
+    reference = _reference_from_proba(proba, counts / counts.sum())
+    return dict(zip(LABELS, reference.round(8).tolist()))
+
+
+def _reference_from_proba(proba: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Reference shares for which EM on ``proba`` returns ``target`` (fixed-point iteration)."""
+    proba = np.clip(np.asarray(proba, dtype=np.float64), _FLOOR, None)
+    weight = np.ones(proba.shape[1])
+    for _ in range(5000):
+        adjusted = proba * weight
+        adjusted /= adjusted.sum(axis=1, keepdims=True)
+        step = target / adjusted.mean(axis=0)
+        weight *= step
+        if np.max(np.abs(step - 1)) < 1e-10:
+            break
+    reference = target / weight
+    return np.asarray(reference / reference.sum())
+
+
+def reference_prior(model: MomentClassifier) -> np.ndarray | None:
+    """The reference shares :func:`estimate_shares` uses for ``model`` (see the module notes).
+
+    Examples
+    --------
+    >>> import moments_nlp as mn
+    >>> reference_prior(mn.load()).round(3).tolist()  # balanced class weights: uniform
+    [0.333, 0.333, 0.333]
+    """
+    card = getattr(model, "card_", None) or {}
+    stored = card.get("shares_reference")
+    if isinstance(stored, dict) and all(label in stored for label in LABELS):
+        values = np.asarray([float(stored[label]) for label in LABELS])
+        return np.clip(values / values.sum(), _FLOOR, None)
+    if getattr(model, "class_weight", None) == "balanced":
+        return np.full(len(LABELS), 1.0 / len(LABELS))
+    return training_prior(model)
 
 
 def training_prior(model: MomentClassifier) -> np.ndarray | None:
@@ -137,7 +223,7 @@ def shares_from_proba(proba: np.ndarray, prior: np.ndarray | None, *, n_boot: in
 
 def estimate_shares(model: MomentClassifier, texts: Iterable[object], *, n_boot: int = 200,
                     confidence: float = 0.95, random_state: int | None = 0,
-                    prior: dict[str, float] | None = None) -> pd.DataFrame:
+                    reference: dict[str, float] | None = None) -> pd.DataFrame:
     """Estimated share of each label among ``texts``, with bootstrap confidence intervals.
 
     Parameters
@@ -152,15 +238,16 @@ def estimate_shares(model: MomentClassifier, texts: Iterable[object], *, n_boot:
         Coverage of the intervals.
     random_state : int or None, default 0
         Seed of the resampling.
-    prior : dict, optional
-        Label shares the model was trained under; default: from the model card.
+    reference : dict, optional
+        Label shares the probabilities are calibrated to (see :func:`fit_reference`);
+        default: :func:`reference_prior`.
 
     Returns
     -------
     pandas.DataFrame
         Index ``LABELS`` (named ``label``), columns ``share``, ``ci_low``, ``ci_high``;
         ``attrs`` holds ``n`` (texts used), ``blank``, ``counted`` (shares of predicted labels,
-        for comparison) and ``prior``.
+        for comparison) and ``reference``.
 
     Examples
     --------
@@ -172,21 +259,21 @@ def estimate_shares(model: MomentClassifier, texts: Iterable[object], *, n_boot:
     text_list = as_text_list(texts)
     kept = [text for text in text_list if not is_blank(text)]
     proba = model._proba_array(kept) if kept else np.zeros((0, len(LABELS)))
-    if prior is not None:
-        unknown = sorted(set(prior) - set(LABELS))
+    if reference is not None:
+        unknown = sorted(set(reference) - set(LABELS))
         if unknown:
-            raise InputError(f"prior has unknown labels {unknown}; expected {list(LABELS)}")
-        reference: Any = np.asarray([float(prior.get(label, 0.0)) for label in LABELS])
-        if reference.sum() <= 0:
-            raise InputError(f"prior must have a positive total, got {prior}")
-        reference = np.clip(reference / reference.sum(), _FLOOR, None)
+            raise InputError(f"reference has unknown labels {unknown}; expected {list(LABELS)}")
+        ref: Any = np.asarray([float(reference.get(label, 0.0)) for label in LABELS])
+        if ref.sum() <= 0:
+            raise InputError(f"reference must have a positive total, got {reference}")
+        ref = np.clip(ref / ref.sum(), _FLOOR, None)
     else:
-        reference = training_prior(model)
-    frame = shares_from_proba(proba, reference, n_boot=n_boot, confidence=confidence,
+        ref = reference_prior(model)
+    frame = shares_from_proba(proba, ref, n_boot=n_boot, confidence=confidence,
                               random_state=random_state)
     frame.attrs["blank"] = len(text_list) - len(kept)
     counted = np.bincount(proba.argmax(axis=1), minlength=len(LABELS)) / max(len(kept), 1)
     frame.attrs["counted"] = dict(zip(LABELS, counted.round(6).tolist()))
-    frame.attrs["prior"] = (dict(zip(LABELS, np.round(reference, 6).tolist()))
-                            if reference is not None else None)
+    frame.attrs["reference"] = (dict(zip(LABELS, np.round(ref, 6).tolist()))
+                                if ref is not None else None)
     return frame
