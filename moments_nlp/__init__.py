@@ -28,8 +28,8 @@ from moments_nlp.labels import DISPLAY_NAMES, LABELS, normalize_labels
 from moments_nlp.model import MomentClassifier
 from moments_nlp.persist import load_model as load
 from moments_nlp.quality import find_label_issues
-from moments_nlp.report import report
-from moments_nlp.touchpoints import touchpoints
+from moments_nlp.html_report import report
+from moments_nlp.touchpoint_matcher import touchpoints
 from moments_nlp.train import train, train_file
 
 try:

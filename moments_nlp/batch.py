@@ -137,7 +137,7 @@ def _checked(chunks: Iterator[pd.DataFrame],
 
 
 def _progress(total: int | None, show_progress: bool | None) -> Any:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # tqdm.auto warns in notebooks without ipywidgets
 
     disable = None if show_progress is None else not show_progress
     return tqdm(total=total, unit="rows", desc="labeling", disable=disable, smoothing=0.1)

@@ -8,7 +8,7 @@ train      :func:`moments_nlp.train.train_file`
 evaluate   :meth:`moments_nlp.MomentClassifier.evaluate` on a labeled file
 info       the model card, readable
 explain    :meth:`moments_nlp.MomentClassifier.explain`
-report     :func:`moments_nlp.report.report` on a labeled file
+report     :func:`moments_nlp.html_report.report` on a labeled file
 compare    :func:`moments_nlp.compare.compare_models` (+ :func:`~moments_nlp.compare.promote`)
 suggest    :meth:`moments_nlp.MomentClassifier.suggest_labeling` on an unlabeled file
 =========  ==================================================================
@@ -274,7 +274,7 @@ def _explain(args: argparse.Namespace) -> int:
 @_command("report")
 def _report(args: argparse.Namespace) -> int:
     from moments_nlp.io import read_table
-    from moments_nlp.report import report
+    from moments_nlp.html_report import report
 
     out = Path(args.output)
     if out.exists() and not args.force:

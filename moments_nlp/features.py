@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -72,7 +73,7 @@ class _NgramAnalyzer:
     def __call__(self, tokens: Sequence[str]) -> list[str]:
         out = list(tokens)
         if self.ngram_max >= 2:
-            out.extend([f"{a} {b}" for a, b in zip(tokens, tokens[1:])])
+            out.extend([f"{a} {b}" for a, b in itertools.pairwise(tokens)])
         if self.ngram_max >= 3:
             out.extend([f"{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:])])
         n = self.subword

@@ -220,7 +220,7 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
             Add ``explanation``: the top terms behind each label (:meth:`explain`), as text.
         touchpoints : bool, default False
             Add ``touchpoints``: the touchpoints each text mentions, ``;``-separated
-            (:func:`moments_nlp.touchpoints.touchpoints`). Both are for pandas input only.
+            (:func:`moments_nlp.touchpoint_matcher.touchpoints`). Both are for pandas input only.
 
         Examples
         --------
@@ -265,7 +265,7 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
 
             out["explanation"] = explain_column(self, texts)
         if touchpoints:
-            from moments_nlp.touchpoints import touchpoints as find_touchpoints
+            from moments_nlp.touchpoint_matcher import touchpoints as find_touchpoints
 
             out["touchpoints"] = pd.array([";".join(t) for t in find_touchpoints(texts)],
                                           dtype="string")

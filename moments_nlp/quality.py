@@ -1,7 +1,7 @@
 """Data quality for retraining: a label-noise finder and active-learning suggestions.
 
 * :func:`find_label_issues` ranks labeled rows by how likely their given label is wrong, from
-  out-of-fold probabilities (confident learning: per-class thresholds, normalized margin).
+  out-of-fold probabilities of an unweighted model (self-confidence ranking).
 * :func:`suggest_labeling` picks the unlabeled texts whose labels would teach a model most:
   uncertain ones, spread out (maximal marginal relevance over the model's own features), with
   near-duplicates removed.
@@ -36,10 +36,11 @@ __all__ = ["find_label_issues", "label_issue_scores", "suggest_labeling"]
 def label_issue_scores(labels: Iterable[str], proba: np.ndarray) -> np.ndarray:
     """Suspicion score of each given label from out-of-fold probabilities (higher = worse).
 
-    Confident learning's per-class threshold ``t_j`` is the mean probability of class ``j``
-    over the rows labeled ``j``; dividing by it puts easy and hard classes on one scale. The
-    score is the normalized margin ``max_{j != given} p_j / t_j - p_given / t_given``: above 0
-    means another class is more confidently present than the given one.
+    The score is ``1 - p(given label)`` (one minus the self-confidence). Out-of-fold
+    probabilities from an *unweighted* model are the best-measured input (see
+    ``bench/retraining.py``): class-balanced weighting shrinks the majority class's
+    probabilities, which hides rows wrongly moved out of it. Confident learning's per-class
+    thresholds and normalized margins ranked worse on the airline benchmark and are not used.
 
     Parameters
     ----------
@@ -54,25 +55,23 @@ def label_issue_scores(labels: Iterable[str], proba: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> p = np.array([[0.8, 0.1, 0.1], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.2, 0.1, 0.7]])
-    >>> label_issue_scores(["magic", "misery", "misery", "magic"], p).round(2).tolist()
-    [-1.38, 1.18, -1.58, 1.16]
+    >>> p = np.array([[0.8, 0.1, 0.1], [0.7, 0.2, 0.1]])
+    >>> label_issue_scores(["magic", "misery"], p).round(2).tolist()
+    [0.2, 0.9]
     """
-    label_list = list(labels)
-    given = np.asarray([LABELS.index(label) for label in label_list])
+    given = np.asarray([LABELS.index(label) for label in labels], dtype=int)
     proba = np.asarray(proba, dtype=float)
-    scaled = proba / np.clip(_thresholds(label_list, proba), 1e-6, None)
-    rows = np.arange(len(given))
-    own = scaled[rows, given]
-    other = scaled.copy()
-    other[rows, given] = -np.inf
-    return np.asarray(other.max(axis=1) - own)
+    return np.asarray(1.0 - proba[np.arange(len(given)), given])
 
 
 def find_label_issues(texts: Iterable[object], labels: Iterable[object], *, cv: int = 5,
                       proba: np.ndarray | None = None, only_issues: bool = True,
                       random_state: int = 0, **options: Any) -> pd.DataFrame:
     """Rows whose given label is most likely wrong, most suspicious first.
+
+    Out-of-fold probabilities come from ``cv``-fold cross-validation of a
+    :class:`~moments_nlp.model.MomentClassifier` with ``class_weight=None`` (unless given in
+    ``options``); the score is :func:`label_issue_scores`.
 
     Parameters
     ----------
@@ -85,7 +84,7 @@ def find_label_issues(texts: Iterable[object], labels: Iterable[object], *, cv: 
         Out-of-fold probabilities you already have (e.g. from
         :func:`moments_nlp.train.cross_validate`), in input order; skips the fitting.
     only_issues : bool, default True
-        Keep only rows whose score is above 0 (another class beats the given one); ``False``
+        Keep only rows where another label is more probable than the given one; ``False``
         ranks every row.
     random_state : int, default 0
     **options
@@ -94,8 +93,8 @@ def find_label_issues(texts: Iterable[object], labels: Iterable[object], *, cv: 
     Returns
     -------
     pandas.DataFrame
-        Index = position in the input; columns ``given_label``, ``suggested_label`` and
-        ``score`` (higher = more suspicious). Blank texts are left out.
+        Index = position in the input; columns ``given_label``, ``suggested_label`` (the most
+        probable other label) and ``score`` (higher = more suspicious). Blank texts are left out.
 
     Raises
     ------
@@ -109,8 +108,8 @@ def find_label_issues(texts: Iterable[object], labels: Iterable[object], *, cv: 
     >>> import numpy as np
     >>> p = np.array([[0.8, 0.1, 0.1], [0.1, 0.1, 0.8], [0.7, 0.2, 0.1], [0.2, 0.1, 0.7]])
     >>> find_label_issues(["a", "b", "c", "d"], ["magic", "misery", "misery", "misery"], proba=p)
-      given_label suggested_label   score
-    2      misery           magic  0.6875
+      given_label suggested_label  score
+    2      misery           magic    0.9
     """
     text_list = as_text_list(texts)
     label_list = normalize_labels(labels)
@@ -127,6 +126,7 @@ def find_label_issues(texts: Iterable[object], labels: Iterable[object], *, cv: 
         if short:
             raise TrainingDataError(f"find_label_issues needs at least cv={cv} examples of each "
                                     f"label; too few for {short}")
+        options.setdefault("class_weight", None)
         _, oof = cross_validate([text_list[i] for i in kept], [label_list[i] for i in kept],
                                 folds=cv, random_state=random_state, **options)
     else:
@@ -137,19 +137,17 @@ def find_label_issues(texts: Iterable[object], labels: Iterable[object], *, cv: 
         kept = np.arange(len(text_list))
     given = [label_list[i] for i in kept]
     scores = label_issue_scores(given, oof)
-    masked = oof / np.clip(_thresholds(given, oof), 1e-6, None)
-    masked[np.arange(len(given)), [LABELS.index(g) for g in given]] = -np.inf
+    own = np.asarray([LABELS.index(g) for g in given], dtype=int)
+    others = oof.copy()
+    others[np.arange(len(given)), own] = -np.inf
     out = pd.DataFrame({"given_label": given,
-                        "suggested_label": np.asarray(LABELS, dtype=object)[masked.argmax(axis=1)],
+                        "suggested_label": np.asarray(LABELS, dtype=object)[others.argmax(axis=1)],
                         "score": np.round(scores, 4)}, index=kept)
     out = out.sort_values("score", ascending=False, kind="stable")
-    return out[out["score"] > 0] if only_issues else out
-
-
-def _thresholds(given: list[str], proba: np.ndarray) -> np.ndarray:
-    idx = np.asarray([LABELS.index(g) for g in given])
-    return np.array([proba[idx == j, j].mean() if (idx == j).any() else 1.0
-                     for j in range(len(LABELS))])
+    if only_issues:
+        beaten = others.max(axis=1) > oof[np.arange(len(given)), own]
+        out = out[beaten[np.searchsorted(kept, out.index.to_numpy())]]
+    return out
 
 
 def suggest_labeling(model: MomentClassifier, texts: Iterable[object], n: int = 50, *,

@@ -30,7 +30,7 @@ Examples
 >>> import numpy as np
 >>> proba = np.array([[0.9, 0.05, 0.05], [0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
 >>> em_shares(proba, np.array([1 / 3, 1 / 3, 1 / 3])).round(2).tolist()
-[0.36, 0.08, 0.56]
+[0.41, 0.0, 0.59]
 """
 
 from __future__ import annotations

@@ -25,6 +25,12 @@ import moments_nlp as mn
 from moments_nlp.train import data_sha256
 
 SEED_WEIGHT = 3  # the seed corpus is small; repeat it so its domains count
+# Strong regularization generalizes across domains: trained on clothing + seed and scored on the
+# airline *train* split as an unseen-domain dev set (test split untouched), macro-F1 was
+# 0.569 (C=4), 0.607 (C=1), 0.618 (C=0.5), 0.625 (C=0.25), 0.622 (C=0.1); seed x10 and a 3x
+# lexicon scale did not help (0.566, 0.569). See /work/notes/accuracy.md.
+C = 0.25
+MIN_DF = 3  # drops rare n-grams: smaller model, no loss across domains (min_df=2: 0.619 at C=0.5)
 
 
 def main() -> None:
@@ -38,7 +44,7 @@ def main() -> None:
     texts = list(clothing["text"]) + list(seed["text"]) * SEED_WEIGHT
     labels = list(clothing["label"]) + list(seed["label"]) * SEED_WEIGHT
     start = time.perf_counter()
-    clf = mn.train(texts, labels, min_df=3, sources=[
+    clf = mn.train(texts, labels, C=C, min_df=MIN_DF, sources=[
         {"name": "Women's E-Commerce Clothing Reviews (Kaggle nicapotato), train split",
          "license": "CC0 1.0", "rows": str(len(clothing)),
          "sha256": data_sha256(clothing["text"], clothing["label"])},

@@ -32,7 +32,7 @@ def test_find_label_issues_flags_flipped_seed_rows(seed: pd.DataFrame) -> None:
         labels[i] = {"magic": "misery", "misery": "magic", "ordinary": "magic"}[labels[i]]
     issues = find_label_issues(seed["text"], labels, cv=3, only_issues=False)
     top = set(issues.index[:15])
-    assert len(top & set(flipped)) >= 5  # chance level would be about 1
+    assert len(top & set(flipped)) >= 3  # chance level is about 0.3
     assert list(issues.columns) == ["given_label", "suggested_label", "score"]
 
 

@@ -41,7 +41,7 @@ def test_length_mismatch() -> None:
 
 
 def test_blank_dropped_and_duplicates_counted() -> None:
-    texts, labels, summary = validate_training_data(
+    texts, _labels, summary = validate_training_data(
         [*TEXTS, " ", None, "lovely crew"], [*LABELS6, "magic", "misery", "magic"])
     assert summary["blank_rows_dropped"] == 2
     assert summary["duplicates"] == {"rows": 1, "policy": "keep", "rows_dropped": 0}

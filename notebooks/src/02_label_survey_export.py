@@ -57,5 +57,10 @@ plt.show()
 by_channel = pd.crosstab(labeled["channel"], labeled["moment"], normalize="index").round(2)
 by_channel
 
+# %% [markdown]
+# CSV cells are read as text, verbatim (so `007` stays `007` and a comment saying `NA` is a
+# comment); convert the columns you compute with:
+
 # %%
+labeled["nps"] = pd.to_numeric(labeled["nps"])
 labeled.groupby("moment")["nps"].describe()[["count", "mean", "50%"]].round(1)

@@ -50,9 +50,14 @@ for text, terms in zip(
 # ## Misery and Magic rate per touchpoint
 
 # %%
-exploded = labeled[labeled["moment"].notna()].explode("touchpoints").dropna(subset=["touchpoints"])
-rates = pd.crosstab(exploded["touchpoints"], exploded["moment"], normalize="index")
-rates.reindex(columns=list(mn.LABELS)).round(2).sort_values("misery", ascending=False)
+# the `touchpoints` column holds ";"-separated names (so it survives CSV and Excel)
+exploded = (labeled[labeled["moment"].notna()]
+            .assign(touchpoint=lambda d: d["touchpoints"].str.split(";"))
+            .explode("touchpoint"))
+exploded = exploded[exploded["touchpoint"].fillna("") != ""]
+rates = pd.crosstab(exploded["touchpoint"], exploded["moment"], normalize="index")
+rates["comments"] = exploded["touchpoint"].value_counts()
+rates.reindex(columns=[*mn.LABELS, "comments"]).round(2).sort_values("misery", ascending=False)
 
 # %% [markdown]
 # ## The HTML report

@@ -6,7 +6,7 @@ labeled first) and writes a single HTML file with the charts embedded as base64 
 
 1. overall shares of Magic / Ordinary / Misery with 95% intervals (:mod:`moments_nlp.shares`);
 2. the same per group (``by``, e.g. the channel);
-3. Misery and Magic rates per touchpoint (:mod:`moments_nlp.touchpoints`), from the labels;
+3. Misery and Magic rates per touchpoint (:mod:`moments_nlp.touchpoint_matcher`), from the labels;
 4. the terms that drive Misery (:mod:`moments_nlp.explain`, summed over Misery comments);
 5. a few example comments per touchpoint.
 
@@ -73,8 +73,8 @@ def _share_chart(frame: pd.DataFrame, title: str) -> str:
     ax = fig.subplots()
     names = [DISPLAY_NAMES.get(label, label) for label in LABELS]
     share = frame["share"].to_numpy()
-    low = np.nan_to_num(share - frame["ci_low"].to_numpy())
-    high = np.nan_to_num(frame["ci_high"].to_numpy() - share)
+    low = np.clip(np.nan_to_num(share - frame["ci_low"].to_numpy()), 0, None)
+    high = np.clip(np.nan_to_num(frame["ci_high"].to_numpy() - share), 0, None)
     ax.barh(names, share, xerr=[low, high], color=[_COLORS[lab] for lab in LABELS], capsize=4)
     for y, value in enumerate(share):
         ax.text(min(value + 0.02, 0.9), y, f"{value:.0%}", va="center")
@@ -184,7 +184,7 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
     model : MomentClassifier, optional
         For the share correction and the Misery terms; default ``mn.load()``.
     vocabulary : dict or path, optional
-        Extra touchpoints, as in :func:`moments_nlp.touchpoints.touchpoints`. A ``touchpoints``
+        Extra touchpoints, as in :func:`moments_nlp.touchpoint_matcher.touchpoints`. A ``touchpoints``
         column already in the table is used as it is.
     n_examples, n_terms, n_boot : int
         Example comments per touchpoint, Misery terms shown, bootstrap resamples.
@@ -198,7 +198,7 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
         Without matplotlib (extra ``plot``).
     """
     from moments_nlp.shares import reference_prior, shares_from_proba
-    from moments_nlp.touchpoints import TOUCHPOINTS, touchpoints
+    from moments_nlp.touchpoint_matcher import TOUCHPOINTS, touchpoints
 
     if not isinstance(labeled, pd.DataFrame):
         raise InputError(f"report() expects a pandas DataFrame, got {type(labeled).__name__}")

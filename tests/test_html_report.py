@@ -1,4 +1,4 @@
-"""Tests for moments_nlp.report: a self-contained HTML page with decodable charts."""
+"""Tests for moments_nlp.html_report: a self-contained HTML page with decodable charts."""
 
 from __future__ import annotations
 
@@ -46,7 +46,10 @@ def test_report_structure_and_images(labeled: pd.DataFrame, tmp_path: Path,
     images = _images(page)
     assert len(images) == page.count("<img ") == 4
     assert all(img.ndim == 3 and img.shape[0] > 100 and img.std() > 0.01 for img in images)
-    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+    assert "<script>alert" not in page
+    small = mn.report(labeled.head(12), by=None, output=tmp_path / "s.html", n_examples=50,
+                      model=default_model, n_boot=10).read_text(encoding="utf-8")
+    assert "<script>alert" not in small and "&lt;script&gt;alert(&#x27;x&#x27;)" in small
     assert 'src="http' not in page and "<link" not in page  # self-contained
 
 
