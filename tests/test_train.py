@@ -91,6 +91,7 @@ def test_train_card_and_cv_report(seed: pd.DataFrame) -> None:
     assert "macro-F1" in text and "per class:" in text and "confusion" in text
 
 
+@pytest.mark.slow
 def test_train_file_saves_folder_with_card(tmp_path: Path, seed: pd.DataFrame) -> None:
     data = tmp_path / "labeled.tsv"
     seed.rename(columns={"text": "comment", "label": "moment"}).to_csv(data, sep="\t",
@@ -106,6 +107,7 @@ def test_train_file_saves_folder_with_card(tmp_path: Path, seed: pd.DataFrame) -
     assert mn.load(out).predict(["lovely"]) == clf.predict(["lovely"])
 
 
+@pytest.mark.slow
 def test_cli_train_prints_report_and_refuses_overwrite(tmp_path: Path, seed: pd.DataFrame,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "seed.csv"
@@ -120,6 +122,7 @@ def test_cli_train_prints_report_and_refuses_overwrite(tmp_path: Path, seed: pd.
     assert "pass --force" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_plots(tmp_path: Path, seed: pd.DataFrame) -> None:
     pytest.importorskip("matplotlib")
     data = tmp_path / "seed.csv"
@@ -132,6 +135,7 @@ def test_plots(tmp_path: Path, seed: pd.DataFrame) -> None:
     assert [p["rows"] for p in curve] == sorted(p["rows"] for p in curve)
 
 
+@pytest.mark.slow
 def test_warm_start_round_trip(tmp_path: Path, default_model: mn.MomentClassifier,
                                seed: pd.DataFrame) -> None:
     clf = mn.train(seed["text"], seed["label"], base=default_model, cv=2)
@@ -146,6 +150,7 @@ def test_warm_start_round_trip(tmp_path: Path, default_model: mn.MomentClassifie
     assert out["moment"].notna().all()
 
 
+@pytest.mark.slow
 def test_warm_start_fixed_weight_pools(default_model: mn.MomentClassifier,
                                        seed: pd.DataFrame) -> None:
     pure = mn.train(seed["text"], seed["label"], base=default_model, cv=2, base_weight=0.0)
