@@ -51,7 +51,7 @@ def noise(train: pd.DataFrame) -> None:
     is_flipped[flipped] = True
     texts = train["text"].tolist()
     start = time.perf_counter()
-    _, oof = cross_validate(texts, list(labels), folds=5)
+    _, oof = cross_validate(texts, list(labels), folds=5, class_weight=None)  # as find_label_issues
     ours = find_label_issues(texts, labels, proba=oof, only_issues=False)
     flagged = int((ours["score"] > 0).sum())
     took = time.perf_counter() - start
@@ -68,9 +68,9 @@ def noise(train: pd.DataFrame) -> None:
     print(f"== label noise: {k} of {len(labels)} airline train labels flipped (5%, seed 0)")
     print("plain TF-IDF+LR, OOF self-confidence        precision@k "
           f"{precision(np.argsort(base_self)):.3f}")
-    print("MomentClassifier OOF, self-confidence       precision@k "
+    print("MomentClassifier (unweighted) OOF, self-conf precision@k "
           f"{precision(np.argsort(self_conf)):.3f}")
-    print(f"mn.find_label_issues (CL normalized margin) precision@k "
+    print(f"mn.find_label_issues                        precision@k "
           f"{precision(ours.index.to_numpy()):.3f}   ({flagged} rows flagged score>0; "
           f"5-fold OOF + ranking {took:.0f}s)")
 

@@ -24,11 +24,11 @@ from moments_nlp.errors import (
     UntrustedModelError,
 )
 from moments_nlp.evaluate import EvaluationReport
+from moments_nlp.html_report import report
 from moments_nlp.labels import DISPLAY_NAMES, LABELS, normalize_labels
 from moments_nlp.model import MomentClassifier
 from moments_nlp.persist import load_model as load
 from moments_nlp.quality import find_label_issues
-from moments_nlp.html_report import report
 from moments_nlp.touchpoint_matcher import touchpoints
 from moments_nlp.train import train, train_file
 

@@ -69,7 +69,9 @@ def as_text_list(texts: Iterable[Any]) -> list[str]:
         if texts.ndim == 2 and texts.shape[1] == 1:
             texts = texts[:, 0]
         else:
-            raise InputError(f"expected a 1-D collection of texts, got an array of shape {texts.shape}")
+            raise InputError(
+                f"expected a 1-D collection of texts, got an array of shape {texts.shape}"
+            )
     try:
         return [_to_text(value) for value in texts]
     except TypeError as exc:

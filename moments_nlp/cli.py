@@ -273,8 +273,8 @@ def _explain(args: argparse.Namespace) -> int:
 
 @_command("report")
 def _report(args: argparse.Namespace) -> int:
-    from moments_nlp.io import read_table
     from moments_nlp.html_report import report
+    from moments_nlp.io import read_table
 
     out = Path(args.output)
     if out.exists() and not args.force:

@@ -3,7 +3,8 @@
 Examples
 --------
 >>> import numpy as np
->>> report = evaluate_predictions(["magic", "misery"], np.array([[0.9, 0.05, 0.05], [0.1, 0.2, 0.7]]))
+>>> proba = np.array([[0.9, 0.05, 0.05], [0.1, 0.2, 0.7]])
+>>> report = evaluate_predictions(["magic", "misery"], proba)
 >>> report.accuracy, report.macro_f1
 (1.0, 1.0)
 """
@@ -16,7 +17,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
 
 from moments_nlp.labels import LABELS
 

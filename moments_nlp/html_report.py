@@ -184,8 +184,8 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
     model : MomentClassifier, optional
         For the share correction and the Misery terms; default ``mn.load()``.
     vocabulary : dict or path, optional
-        Extra touchpoints, as in :func:`moments_nlp.touchpoint_matcher.touchpoints`. A ``touchpoints``
-        column already in the table is used as it is.
+        Extra touchpoints, as in :func:`moments_nlp.touchpoint_matcher.touchpoints`.
+        A ``touchpoints`` column already in the table is used as it is.
     n_examples, n_terms, n_boot : int
         Example comments per touchpoint, Misery terms shown, bootstrap resamples.
     title : str

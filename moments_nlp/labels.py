@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -85,6 +86,12 @@ def _key(value: object) -> str:
     return " ".join(text.replace("-", " ").split()) if len(text) > 2 else text
 
 
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
 def normalize_label(value: object) -> str:
     """Map one label spelling to the closed vocabulary.
 
@@ -140,7 +147,7 @@ def normalize_labels(values: Iterable[object]) -> list[str]:
     out: list[str] = []
     unknown: Counter[str] = Counter()
     for value in values:
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
+        if _is_missing(value):
             unknown["<missing>"] += 1
             out.append("")
             continue

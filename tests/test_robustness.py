@@ -71,8 +71,8 @@ def test_label_blanks_unlabeled_rest_labeled(default_model: mn.MomentClassifier,
     out = default_model.label(frame, text_column="comment")
     assert list(out.columns[:2]) == ["id", "comment"] and list(out["id"]) == list(range(len(cells)))
     for cell, moment, p in zip(cells, out["moment"], out["p_magic"]):
-        text = "" if cell is None or cell is pd.NA or (isinstance(cell, float) and math.isnan(cell)) \
-            else str(cell)
+        missing = cell is None or cell is pd.NA or (isinstance(cell, float) and math.isnan(cell))
+        text = "" if missing else str(cell)
         if text.strip():
             assert moment in mn.LABELS and 0.0 <= p <= 1.0
         else:

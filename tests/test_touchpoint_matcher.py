@@ -9,7 +9,12 @@ import pytest
 
 import moments_nlp as mn
 from moments_nlp.errors import InputError
-from moments_nlp.touchpoint_matcher import TOUCHPOINTS, default_vocabulary, load_vocabulary, touchpoints
+from moments_nlp.touchpoint_matcher import (
+    TOUCHPOINTS,
+    default_vocabulary,
+    load_vocabulary,
+    touchpoints,
+)
 
 OBVIOUS = [
     ("The restroom was absolutely filthy.", "cleanliness"),
