@@ -28,8 +28,8 @@ from moments_nlp.train import data_sha256
 # it lets its service, hotel and product comments count. With the grown corpus, on the airline
 # train split (unseen domain) and the sample survey (promoters labeled magic / detractors misery):
 # x3 C=0.25: 0.627, 0.44 / 0.60; x6 C=0.25: 0.625, 0.70 / 0.61; x6 C=0.5: 0.615, 0.81 / 0.59;
-# x10 C=0.5: 0.606, 0.86 / 0.59 (python bench/seed_weight.py 3:0.25 6:0.25 6:0.5 10:0.5). x6 keeps the airline
-# figure and finds far more of the praise in service comments.
+# x10 C=0.5: 0.606, 0.86 / 0.59 (python bench/seed_weight.py 3:0.25 6:0.25 6:0.5 10:0.5).
+# x6 keeps the airline figure and finds far more of the praise in service comments.
 SEED_WEIGHT = 6
 # Strong regularization generalizes across domains: trained on clothing + seed and scored on the
 # airline *train* split as an unseen-domain dev set (test split untouched), macro-F1 was
