@@ -149,8 +149,11 @@ def evaluate_predictions(truth: Sequence[str], proba: np.ndarray) -> EvaluationR
     confusion.index.name = "true"
     return EvaluationReport(
         accuracy=float(accuracy_score(truth, predicted)) if truth else float("nan"),
-        macro_f1=float(f1_score(truth, predicted, labels=labels, average="macro",
-                                zero_division=0)) if truth else float("nan"),
+        # macro-F1 over the labels that occur (in truth or predictions): a label absent from both
+        # says nothing about the model and would count as an F1 of 0
+        macro_f1=float(f1_score(truth, predicted, average="macro", zero_division=0,
+                                labels=[x for x in labels if x in set(truth) | set(predicted)]))
+        if truth else float("nan"),
         ece=expected_calibration_error(truth, proba),
         n=len(truth),
         per_class=per_class,

@@ -102,3 +102,35 @@ def test_threads_agree_with_sequential(default_model: mn.MomentClassifier,
 def test_bare_string_refused(default_model: mn.MomentClassifier) -> None:
     with pytest.raises(mn.InputError, match="got a single str; wrap it in a list"):
         default_model.predict("The crew was wonderful")  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(cells=st.lists(texts_strategy, min_size=1, max_size=5),
+       formats=st.sampled_from([(".csv", ".csv"), (".jsonl", ".parquet"), (".tsv", ".jsonl"),
+                                (".parquet", ".csv"), (".csv", ".xlsx")]))
+def test_label_file_keeps_every_row(default_model: mn.MomentClassifier,
+                                    tmp_path_factory: pytest.TempPathFactory,
+                                    cells: list[str], formats: tuple[str, str]) -> None:
+    from moments_nlp.io import read_table
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    source, target = folder / f"in{formats[0]}", folder / f"out{formats[1]}"
+    frame = pd.DataFrame({"row": [f"r{i}" for i in range(len(cells))], "comment": cells})
+    if formats[0] == ".parquet":
+        frame.to_parquet(source)
+    elif formats[0] == ".jsonl":
+        frame.to_json(source, orient="records", lines=True, force_ascii=False)
+    else:
+        frame.to_csv(source, index=False, sep="\t" if formats[0] == ".tsv" else ",",
+                     lineterminator="\r\n")  # so that a lone "\r" in a cell is quoted
+    summary = mn.label_file(source, target, text_column="comment", model=default_model,
+                            show_progress=False)
+    out = read_table(target)
+    assert summary.rows == len(cells) == len(out)
+    assert list(out["row"]) == list(frame["row"])
+    blank = pd.Series([not cell.strip() for cell in cells])
+    assert summary.blank == int(blank.sum())
+    moments = out["moment"].fillna("").astype(str)
+    assert (moments[blank] == "").all()
+    assert moments[~blank].isin(mn.LABELS).all()
