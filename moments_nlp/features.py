@@ -76,13 +76,64 @@ class _NgramAnalyzer:
             out.extend([f"{a} {b}" for a, b in itertools.pairwise(tokens)])
         if self.ngram_max >= 3:
             out.extend([f"{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:])])
-        n = self.subword
-        if n:
+        if self.subword:
             for word in tokens:
-                if len(word) > n and word[0].isalpha():
-                    out.append("<" + word[:n])
-                    out.append(word[-n:] + ">")
+                out.extend(self.pieces(word))
         return out
+
+    def pieces(self, word: str) -> tuple[str, ...]:
+        """The subword pieces of one token (none for short or non-alphabetic tokens)."""
+        n = self.subword
+        if n and len(word) > n and word[0].isalpha():
+            return ("<" + word[:n], word[-n:] + ">")
+        return ()
+
+
+class _FastCounter:
+    """Counts a fitted analyzer's n-grams and pieces by column number, without building strings.
+
+    Gives exactly the count matrix of ``TfidfVectorizer`` (before TF-IDF weighting) for
+    ``ngram_max <= 2``: the columns of each distinct token (the word and its pieces) are looked up
+    once and cached, bigrams are looked up as token pairs. This is most of ``predict``'s speed.
+    """
+
+    def __init__(self, analyzer: _NgramAnalyzer, vocabulary: dict[str, int]) -> None:
+        self.analyzer = analyzer
+        self.vocabulary = vocabulary
+        self.size = len(vocabulary)
+        self.tokens: dict[str, list[int]] = {}
+        self.pairs: dict[tuple[str, str], int] = {}
+        if analyzer.ngram_max >= 2:
+            for term, column in vocabulary.items():
+                if term.count(" ") == 1:
+                    first, second = term.split(" ")
+                    self.pairs[(first, second)] = column
+
+    def _columns(self, word: str) -> list[int]:
+        get = self.vocabulary.get
+        found = [get(feature) for feature in (word, *self.analyzer.pieces(word))]
+        columns = [column for column in found if column is not None]
+        if len(self.tokens) < 1_000_000:
+            self.tokens[word] = columns
+        return columns
+
+    def counts(self, docs: Sequence[Sequence[str]], dtype: Any) -> sp.csr_matrix:
+        indices: list[int] = []
+        indptr = [0]
+        cached, make, pair = self.tokens.get, self._columns, self.pairs.get
+        for tokens in docs:
+            for word in tokens:
+                columns = cached(word)
+                indices.extend(make(word) if columns is None else columns)
+            if self.pairs:
+                found = map(pair, itertools.pairwise(tokens))
+                indices.extend([column for column in found if column is not None])
+            indptr.append(len(indices))
+        matrix = sp.csr_matrix(
+            (np.ones(len(indices), dtype=dtype), np.asarray(indices, dtype=np.int64),
+             np.asarray(indptr, dtype=np.int64)), shape=(len(docs), self.size))
+        matrix.sum_duplicates()
+        return matrix
 
 
 def _nb_weights(words: sp.spmatrix, y: Sequence[str] | None, alpha: float = 1.0) -> np.ndarray:
@@ -204,6 +255,7 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
         # The vocabulary dict is stored as one NUL-joined string of terms in column order: far
         # smaller and faster to save and load (skops writes dicts entry by entry) than a dict.
         state = dict(super().__getstate__())
+        state.pop("_counter", None)  # a cache, rebuilt on first use
         vectorizer = state.get("vectorizer_")
         if vectorizer is not None and hasattr(vectorizer, "vocabulary_"):
             terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
@@ -223,7 +275,7 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """Features of each token list, one row per list."""
         check_is_fitted(self, "vectorizer_")
-        words = self.vectorizer_.transform(X)
+        words = self._word_matrix(X)
         weights = getattr(self, "feature_weights_", None)
         if weights is not None:
             words = words @ sp.diags(weights)
@@ -233,6 +285,17 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
         if self.lexicon_scale != 1.0:
             lex = lex * self.lexicon_scale
         return sp.hstack([words, lex], format="csr", dtype=np.float32)
+
+    def _word_matrix(self, X: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        vectorizer = self.vectorizer_
+        analyzer = vectorizer.analyzer
+        if not isinstance(analyzer, _NgramAnalyzer) or analyzer.ngram_max > 2:
+            return vectorizer.transform(X)
+        counter = getattr(self, "_counter", None)
+        if counter is None or counter.vocabulary is not vectorizer.vocabulary_:
+            counter = self._counter = _FastCounter(analyzer, vectorizer.vocabulary_)
+        counts = counter.counts(X, vectorizer.dtype)
+        return vectorizer._tfidf.transform(counts, copy=False)
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
         """Names of the output columns (n-grams, ``<piece`` / ``piece>``, lexicon columns)."""
