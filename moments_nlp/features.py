@@ -113,7 +113,7 @@ class _FastCounter:
         get = self.vocabulary.get
         found = [get(feature) for feature in (word, *self.analyzer.pieces(word))]
         columns = [column for column in found if column is not None]
-        if len(self.tokens) < 1_000_000:
+        if len(self.tokens) < 200_000:  # bounded: memory must not grow with the input
             self.tokens[word] = columns
         return columns
 

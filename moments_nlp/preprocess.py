@@ -22,7 +22,9 @@ Examples
 from __future__ import annotations
 
 import html
+import os
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -44,6 +46,22 @@ _ELONGATION = re.compile(r"(\w)\1{2,}")
 _DIGITS = re.compile(r"\d+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\ufe0e\ufe0f\ufeff]")
 _WHITESPACE_TOKEN = re.compile(r"^\s*$")
+
+
+# spaCy's tokenizer is not thread-safe (its caches can be updated half-way when the GIL switches
+# inside a Python callback), so tokenizing holds this lock. The work is GIL-bound anyway, so
+# threads lose nothing. A forked child gets a fresh lock: the parent's may be held by a thread
+# that does not exist in the child.
+_NLP_LOCK = threading.RLock()
+
+
+def _reset_lock() -> None:
+    global _NLP_LOCK
+    _NLP_LOCK = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock)
 
 
 def build_nlp(pipeline: str = "blank:en", *, lemmatize: bool = False) -> spacy.language.Language:
@@ -174,9 +192,10 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         list of list of str
         """
         texts = [_clean(text) for text in as_text_list(X)]
-        nlp = self._get_nlp()
-        docs = nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process)
-        return [self._tokens(doc) for doc in docs]
+        with _NLP_LOCK:
+            nlp = self._get_nlp()
+            docs = nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process)
+            return [self._tokens(doc) for doc in docs]
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> Any:
         """Not meaningful: the output is token lists, not columns."""
@@ -186,8 +205,8 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         nlp = getattr(self, "_nlp", None)
         if nlp is None:
             nlp = build_nlp(self.pipeline, lemmatize=self.lemmatize)
-            self._nlp = nlp
             self._cache: dict[tuple[int, int], list[str]] = {}
+            self._nlp = nlp
         return nlp
 
     def _tokens(self, doc: Any) -> list[str]:
@@ -256,9 +275,11 @@ def align_tokens(preprocessor: SpacyPreprocessor,
     [[('was', 'Was', 0), ('not', "n't", 1), ('not_helpful', 'helpful', 2), (':(', ':(', 3), \
 ('<emo_neg>', ':(', 3)]]
     """
-    nlp = preprocessor._get_nlp()
+    with _NLP_LOCK:
+        nlp = preprocessor._get_nlp()
+        docs = list(nlp.pipe([_clean(text) for text in as_text_list(texts)]))
     result: list[list[tuple[str, str, int]]] = []
-    for doc in nlp.pipe([_clean(text) for text in as_text_list(texts)]):
+    for doc in docs:
         out = preprocessor._tokens(doc)
         pairs: list[tuple[str, str, int]] = []
         k = 0
