@@ -27,9 +27,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import binomtest
 
-from moments_nlp._texts import as_text_list, is_blank
-from moments_nlp.errors import InputError, ModelIntegrityError
-from moments_nlp.labels import LABELS, normalize_labels
+from moments_nlp.errors import ModelIntegrityError
+from moments_nlp.labels import LABELS, labeled_texts
 from moments_nlp.model import MomentClassifier
 
 __all__ = ["ComparisonResult", "compare_models", "promote"]
@@ -119,15 +118,8 @@ def compare_models(champion: Any, challenger: Any, texts: Iterable[object],
         bootstrap p-value is below ``alpha`` (then ``significant`` is True); otherwise
         ``"champion"`` (``significant`` then says whether the champion is significantly better).
     """
-    text_list = as_text_list(texts)
-    truth_labels = normalize_labels(labels)
-    if len(text_list) != len(truth_labels):
-        raise InputError(f"got {len(text_list)} texts but {len(truth_labels)} labels")
-    keep = [i for i, t in enumerate(text_list) if not is_blank(t)]
-    if not keep:
-        raise InputError("no non-blank texts to compare the models on")
-    kept = [text_list[i] for i in keep]
-    truth = np.asarray([LABELS.index(truth_labels[i]) for i in keep])
+    kept, truth_labels = labeled_texts(texts, labels, purpose="to compare the models on")
+    truth = np.asarray([LABELS.index(label) for label in truth_labels])
     pred_a = _as_model(champion)._proba_array(kept).argmax(axis=1)
     pred_b = _as_model(challenger)._proba_array(kept).argmax(axis=1)
     ones = np.ones((1, len(truth)))

@@ -21,7 +21,7 @@ from typing import Final, Literal
 
 import pandas as pd
 
-from moments_nlp.errors import UnknownLabelError
+from moments_nlp.errors import InputError, UnknownLabelError
 
 __all__ = [
     "LABELS",
@@ -29,6 +29,7 @@ __all__ = [
     "Label",
     "normalize_label",
     "normalize_labels",
+    "labeled_texts",
     "stars_to_label",
 ]
 
@@ -165,6 +166,41 @@ def normalize_labels(values: Iterable[object]) -> list[str]:
             "or a known alias such as 'Moment of Magic', 'positive', 'neutral', 'negative'"
         )
     return out
+
+
+def labeled_texts(texts: Iterable[object], labels: Iterable[object], *,
+                  purpose: str) -> tuple[list[str], list[str]]:
+    """Non-blank texts with their normalized labels, in input order (blank rows are skipped).
+
+    Parameters
+    ----------
+    texts, labels : iterable
+        Equally long; labels in any known spelling.
+    purpose : str
+        What the pairs are for, named in the error when none is left.
+
+    Raises
+    ------
+    InputError
+        Different lengths, or no non-blank text.
+    UnknownLabelError
+        Unknown labels, listed with counts.
+
+    Examples
+    --------
+    >>> labeled_texts(["great", " ", "meh"], ["positive", "neutral", "neutral"], purpose="demo")
+    (['great', 'meh'], ['magic', 'ordinary'])
+    """
+    from moments_nlp._texts import as_text_list, is_blank
+
+    text_list = as_text_list(texts)
+    label_list = normalize_labels(labels)
+    if len(text_list) != len(label_list):
+        raise InputError(f"got {len(text_list)} texts but {len(label_list)} labels")
+    pairs = [(t, lab) for t, lab in zip(text_list, label_list) if not is_blank(t)]
+    if not pairs:
+        raise InputError(f"no non-blank texts {purpose}")
+    return [t for t, _ in pairs], [lab for _, lab in pairs]
 
 
 def stars_to_label(values: Iterable[object]) -> list[str]:

@@ -75,17 +75,11 @@ def fit_reference(model: MomentClassifier, texts: Iterable[object],
     >>> sorted(ref) == sorted(mn.LABELS)
     True
     """
-    from moments_nlp.labels import normalize_labels
+    from moments_nlp.labels import labeled_texts
 
-    text_list = as_text_list(texts)
-    truth = normalize_labels(labels)
-    if len(text_list) != len(truth):
-        raise InputError(f"got {len(text_list)} texts but {len(truth)} labels")
-    keep = [i for i, text in enumerate(text_list) if not is_blank(text)]
-    if not keep:
-        raise InputError("fit_reference needs labeled, non-blank texts")
-    proba = np.clip(model._proba_array([text_list[i] for i in keep]), _FLOOR, None)
-    counts = np.bincount([LABELS.index(truth[i]) for i in keep], minlength=len(LABELS))
+    kept, truth = labeled_texts(texts, labels, purpose="for fit_reference")
+    proba = np.clip(model._proba_array(kept), _FLOOR, None)
+    counts = np.bincount([LABELS.index(label) for label in truth], minlength=len(LABELS))
     missing = [label for label, n in zip(LABELS, counts) if n == 0]
     if missing:
         raise InputError(f"every label needs at least one example; none for {missing}")
