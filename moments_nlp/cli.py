@@ -55,6 +55,14 @@ def _model_arg(parser: argparse.ArgumentParser) -> None:
                         help="allow a pickled (joblib) model folder; pickles run code when loaded")
 
 
+def _labeled_file_args(parser: argparse.ArgumentParser) -> None:
+    """The options every command reading a labeled file shares (train, evaluate, compare)."""
+    parser.add_argument("--text-column", required=True, help="column holding the feedback text")
+    parser.add_argument("--label-column", required=True, help="column holding the labels")
+    parser.add_argument("--from-stars", action="store_true",
+                        help="labels are 1-5 star ratings: 1-2 misery, 3 ordinary, 4-5 magic")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``moments-nlp`` (all commands)."""
     parser = argparse.ArgumentParser(
@@ -82,11 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a model folder from a labeled file")
     p.add_argument("input", type=_existing_file)
-    p.add_argument("--text-column", required=True)
-    p.add_argument("--label-column", required=True)
+    _labeled_file_args(p)
     p.add_argument("-o", "--output", required=True, metavar="MODEL_DIR")
-    p.add_argument("--from-stars", action="store_true",
-                   help="labels are 1-5 star ratings: 1-2 misery, 3 ordinary, 4-5 magic")
     p.add_argument("--conflicts", choices=["error", "drop", "majority"], default="error",
                    help="what to do with a text that carries different labels")
     p.add_argument("--cv", type=int, default=5, help="folds of the cross-validated report")
@@ -101,9 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="score a model on a labeled file")
     p.add_argument("input", type=_existing_file)
-    p.add_argument("--text-column", required=True)
-    p.add_argument("--label-column", required=True)
-    p.add_argument("--from-stars", action="store_true")
+    _labeled_file_args(p)
     _model_arg(p)
 
     p = sub.add_parser("info", help="show a model card")
@@ -129,9 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", type=_existing_file, metavar="TEST_FILE")
     p.add_argument("--champion", required=True, metavar="DIR", help="model folder in use")
     p.add_argument("--challenger", required=True, metavar="DIR", help="candidate model folder")
-    p.add_argument("--text-column", required=True)
-    p.add_argument("--label-column", required=True)
-    p.add_argument("--from-stars", action="store_true")
+    _labeled_file_args(p)
     p.add_argument("--alpha", type=float, default=0.05, help="significance level")
     p.add_argument("--promote", action="store_true",
                    help="copy the challenger over the champion if it is significantly better")
