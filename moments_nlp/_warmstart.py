@@ -1,16 +1,21 @@
-"""Few-shot warm start: a new-domain model that also leans on a fitted base model.
+"""Few-shot warm start: a new-domain model that starts from a fitted base model.
 
-:class:`WarmStartClassifier` fits an ordinary :class:`~moments_nlp.model.MomentClassifier` on the
-new (small) labeled data and pools its calibrated probabilities with the base model's as a
-weighted geometric mean (a product of experts)::
+:class:`WarmStartClassifier` fits a logistic regression on the new (small) labeled data whose
+logits start from the base model's (prior-regularized transfer, a MAP adaptation)::
 
-    p(label | text)  ∝  p_new(label | text) ** (1 - w)  *  p_base(label | text) ** w
+    z(text) = base_weight * z_base(text) + [x_new(text), x_base(text)] @ W + b
 
-The weight ``w`` is chosen by stratified cross-validation on the new data alone (out-of-fold
-macro-F1 over a small grid that includes 0; a weight above 0 must gain at least ``MIN_GAIN``),
-so a base model that does not help in the new domain gets weight 0 and the result falls back to
-the plain model. Everything else (``predict``,
-``label``, ``evaluate``, ``save``) is inherited; the fitted base travels inside the saved file.
+* ``z_base`` are the base model's logits (a fixed offset, not a feature with a learned weight);
+* ``x_base`` are the base model's own features (its fitted vocabulary, not refitted) and
+  ``x_new`` the features of a vocabulary fitted on the new texts;
+* ``W`` is L2-penalized toward 0 (strength ``1 / C``), so the base's weights are the prior the
+  new data moves away from only as far as it has evidence to: on the base's vocabulary the
+  effective weights are ``base_weight * W_base + W``, and new-domain words get their own.
+
+Probabilities are calibrated like :class:`~moments_nlp.model.MomentClassifier`'s (temperature
+scaling on held-out folds). ``base_weight=0`` fits the plain model. ``predict``, ``label``,
+``evaluate`` and ``save`` are inherited; the base's vocabulary and weights travel inside the
+saved file (the base model itself is kept as the ``base`` parameter).
 
 Examples
 --------
@@ -19,8 +24,8 @@ Examples
 >>> clf = mn.train(texts, ["magic", "misery", "ordinary"] * 6, base=mn.load(), cv=2)
 >>> clf.predict(["lovely staff"])
 ['magic']
->>> 0.0 <= clf.base_weight_ <= 1.0
-True
+>>> clf.base_weight_
+1.0
 """
 
 from __future__ import annotations
@@ -29,129 +34,215 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from scipy.special import logsumexp
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.pipeline import Pipeline
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.validation import check_is_fitted
 
 from moments_nlp._texts import as_text_list
-from moments_nlp.errors import TrainingDataError
+from moments_nlp.errors import InputError, TrainingDataError
+from moments_nlp.features import TokenFeatures
 from moments_nlp.labels import LABELS, normalize_labels
 from moments_nlp.model import MomentClassifier
 
-__all__ = ["MIN_GAIN", "WEIGHT_GRID", "WarmStartClassifier"]
+__all__ = ["WarmStartClassifier"]
 
-#: Base-model weights tried by cross-validation when ``base_weight="auto"``.
-WEIGHT_GRID: tuple[float, ...] = (0.0, 0.1, 0.2)
-
-#: A base weight above 0 is used only if it beats weight 0 by this much out-of-fold macro-F1
-#: (with a few hundred rows, smaller differences are noise; larger weights hurt on airline).
-MIN_GAIN = 0.005
-
-_FLOOR = 1e-6
+_CLASSES = tuple(sorted(LABELS))  # the order scikit-learn gives the classifier's classes_
 
 
-def _pool(p_new: np.ndarray, p_base: np.ndarray, weight: float) -> np.ndarray:
-    if weight <= 0:
-        return p_new
-    log = ((1 - weight) * np.log(np.clip(p_new, _FLOOR, 1))
-           + weight * np.log(np.clip(p_base, _FLOOR, 1)))
-    log -= log.max(axis=1, keepdims=True)
-    out = np.exp(log)
-    return np.asarray(out / out.sum(axis=1, keepdims=True))
+def _base_parts(base: MomentClassifier) -> tuple[TokenFeatures, np.ndarray, np.ndarray]:
+    """The base's fitted features and its linear weights, rows in ``_CLASSES`` order."""
+    from moments_nlp.explain import linear_weights
+
+    coef, intercept, scale = linear_weights(base)  # rows in LABELS order
+    order = [LABELS.index(label) for label in _CLASSES]
+    features = base.pipeline_.named_steps["features"]
+    return features, coef[order] * scale, intercept[order] * scale
+
+
+class _TransferFeatures(TransformerMixin, BaseEstimator):
+    """``[new-vocabulary features, base features, base_weight * base logits]`` of token lists.
+
+    Only the new vocabulary is fitted; the base parts are fitted already. The last
+    ``len(LABELS)`` columns are the offset read by :class:`_OffsetLogisticRegression`.
+    """
+
+    def __init__(self, *, base_features: TokenFeatures | None = None,
+                 base_coef: np.ndarray | None = None, base_intercept: np.ndarray | None = None,
+                 base_weight: float = 1.0, ngram_max: int = 2, subword: int = 4,
+                 lexicon_features: bool = True, min_df: int = 1) -> None:
+        self.base_features = base_features
+        self.base_coef = base_coef
+        self.base_intercept = base_intercept
+        self.base_weight = base_weight
+        self.ngram_max = ngram_max
+        self.subword = subword
+        self.lexicon_features = lexicon_features
+        self.min_df = min_df
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
+    def fit(self, X: Sequence[Sequence[str]], y: object = None) -> _TransferFeatures:
+        self.features_ = TokenFeatures(ngram_max=self.ngram_max, subword=self.subword,
+                                       lexicon_features=self.lexicon_features,
+                                       min_df=self.min_df).fit(X)
+        return self
+
+    def transform(self, X: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        check_is_fitted(self, "features_")
+        if self.base_features is None or self.base_coef is None or self.base_intercept is None:
+            raise InputError("_TransferFeatures needs base_features, base_coef and "
+                             "base_intercept from a fitted base model; got None")
+        on_base = self.base_features.transform(X)
+        offset = self.base_weight * (on_base @ np.asarray(self.base_coef).T
+                                     + np.asarray(self.base_intercept))
+        return sp.hstack([self.features_.transform(X), on_base, offset], format="csr",
+                         dtype=np.float64)
+
+
+class _OffsetLogisticRegression(ClassifierMixin, BaseEstimator):
+    """Multinomial L2 logistic regression whose last ``n_classes`` columns are a fixed offset.
+
+    Equivalent to a linear model with the offset columns' coefficients fixed to the identity
+    (``coef_`` holds that block too, so it is an ordinary linear model for explanations).
+    """
+
+    def __init__(self, *, C: float = 4.0, class_weight: str | None = "balanced",
+                 max_iter: int = 3000) -> None:
+        self.C = C
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+
+    def fit(self, X: sp.spmatrix, y: Sequence[str]) -> _OffsetLogisticRegression:
+        labels = np.asarray(y, dtype=object)
+        self.classes_ = np.unique(labels)
+        k = len(self.classes_)
+        X = sp.csr_matrix(X, dtype=np.float64)
+        features, offset = X[:, :-k], X[:, -k:].toarray()
+        onehot = (labels[:, None] == self.classes_[None, :]).astype(np.float64)
+        weight = (compute_sample_weight(self.class_weight, labels) if self.class_weight
+                  else np.ones(len(labels)))[:, None]
+        p = features.shape[1]
+
+        def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            coef, intercept = theta[:p * k].reshape(p, k), theta[p * k:]
+            z = features @ coef + intercept + offset
+            log_p = z - logsumexp(z, axis=1, keepdims=True)
+            resid = weight * (np.exp(log_p) - onehot)
+            value = -float((weight * onehot * log_p).sum()) * self.C + 0.5 * float(
+                (coef * coef).sum())
+            grad = np.concatenate([(self.C * (features.T @ resid) + coef).ravel(),
+                                   self.C * resid.sum(axis=0)])
+            return value, grad
+
+        result = minimize(loss, np.zeros(p * k + k), jac=True, method="L-BFGS-B",
+                          options={"maxiter": self.max_iter})
+        self.coef_ = np.hstack([result.x[:p * k].reshape(p, k).T, np.eye(k)])
+        self.intercept_ = result.x[p * k:]
+        self.n_iter_ = np.array([result.nit])
+        return self
+
+    def decision_function(self, X: sp.spmatrix) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        return np.asarray(X @ self.coef_.T + self.intercept_)
+
+    def predict_proba(self, X: sp.spmatrix) -> np.ndarray:
+        z = self.decision_function(X)
+        return np.exp(z - logsumexp(z, axis=1, keepdims=True))
+
+    def predict(self, X: sp.spmatrix) -> np.ndarray:
+        return np.asarray(self.classes_[self.decision_function(X).argmax(axis=1)])
 
 
 class WarmStartClassifier(MomentClassifier):
-    """A :class:`MomentClassifier` fitted on new data and pooled with a fitted base model.
+    """A :class:`MomentClassifier` fitted on new data starting from a fitted base model.
 
     Parameters
     ----------
     base : MomentClassifier
         A fitted model (e.g. ``mn.load()``); it is not refitted.
-    base_weight : float or "auto", default "auto"
-        Weight ``w`` of the base in the pooled log-probabilities; ``"auto"`` picks it from
-        :data:`WEIGHT_GRID` by ``weight_folds``-fold cross-validation on the new data.
-    weight_folds : int, default 5
+    base_weight : float, default 1.0
+        Scale of the base's logits in the starting point (1 = the base as it is; 0 = ignore
+        the base and fit the plain model).
     **params
-        Every parameter of :class:`MomentClassifier`.
+        Every parameter of :class:`MomentClassifier` (``C`` penalizes the distance from
+        the base).
 
     Attributes
     ----------
     base_weight_ : float
         The weight in use.
-    weight_scores_ : dict
-        Out-of-fold macro-F1 of each weight tried (empty when ``base_weight`` is a number).
+
+    Examples
+    --------
+    >>> import moments_nlp as mn
+    >>> from moments_nlp._warmstart import WarmStartClassifier
+    >>> texts = ["great crew", "lost my bag", "flight at 9"] * 4
+    >>> clf = WarmStartClassifier(base=mn.load(), cv=2).fit(texts, ["magic", "misery",
+    ...                                                             "ordinary"] * 4)
+    >>> clf.predict(["lost my bag"])
+    ['misery']
     """
 
-    def __init__(self, *, base: MomentClassifier | None = None, base_weight: float | str = "auto",
-                 weight_folds: int = 5, **params: Any) -> None:
+    def __init__(self, *, base: MomentClassifier | None = None, base_weight: float = 1.0,
+                 **params: Any) -> None:
         super().__init__(**params)
         self.base = base
         self.base_weight = base_weight
-        self.weight_folds = weight_folds
 
     @classmethod
     def _get_param_names(cls) -> list[str]:
         # MomentClassifier's parameters plus ours (our __init__ takes **params, which
         # scikit-learn's signature introspection does not allow).
-        own = ["base", "base_weight", "weight_folds"]
-        return sorted(set(MomentClassifier._get_param_names()) | set(own))
+        return sorted(set(MomentClassifier._get_param_names()) | {"base", "base_weight"})
 
-    def _plain_params(self) -> dict[str, Any]:
-        return {k: v for k, v in self.get_params(deep=False).items()
-                if k in MomentClassifier._get_param_names()}
+    def _build(self) -> Pipeline:
+        plain = super()._build()
+        if float(self.base_weight) <= 0:
+            return plain
+        features, coef, intercept = _base_parts(self.base)  # type: ignore[arg-type]
+        transfer = _TransferFeatures(base_features=features, base_coef=coef,
+                                     base_intercept=intercept,
+                                     base_weight=float(self.base_weight),
+                                     ngram_max=self.ngram_max, subword=self.subword,
+                                     lexicon_features=self.lexicon_features, min_df=self.min_df)
+        linear = _OffsetLogisticRegression(C=self.C, class_weight=self.class_weight)
+        return Pipeline([
+            ("preprocess", plain.named_steps["preprocess"]),
+            ("features", transfer),
+            ("classifier", CalibratedClassifierCV(linear, method=self.calibration, cv=self.cv,
+                                                 ensemble=False)),
+        ])
 
     def fit(self, X: Iterable[object], y: Iterable[object]) -> WarmStartClassifier:
-        """Fit the new-domain model, then choose the base weight. Returns ``self``.
+        """Fit on the new texts and labels, starting from the base. Returns ``self``.
 
         Raises
         ------
         TrainingDataError
-            Without a fitted ``base``, or for the reasons :meth:`MomentClassifier.fit` gives.
+            Without a fitted ``base``, for a negative ``base_weight``, or for the reasons
+            :meth:`MomentClassifier.fit` gives.
         """
         if self.base is None or not hasattr(self.base, "pipeline_"):
             raise TrainingDataError("WarmStartClassifier needs a fitted base model, e.g. "
                                     "base=mn.load(); got "
                                     f"{type(self.base).__name__ if self.base else None}")
-        texts = as_text_list(X)
-        labels = normalize_labels(y)
-        super().fit(texts, labels)
-        if self.base_weight == "auto":
-            self.weight_scores_ = self._score_weights(texts, labels)
-            best = max(self.weight_scores_, key=lambda w: (self.weight_scores_[w], -w))
-            gain = self.weight_scores_[best] - self.weight_scores_.get(0.0, float("nan"))
-            self.base_weight_ = best if gain >= MIN_GAIN else 0.0
-        else:
-            self.weight_scores_ = {}
-            self.base_weight_ = float(self.base_weight)
+        if not float(self.base_weight) >= 0:
+            raise TrainingDataError(f"base_weight must be >= 0, got {self.base_weight!r}")
+        super().fit(as_text_list(X), normalize_labels(y))
+        self.base_weight_ = float(self.base_weight)
         return self
 
-    def _score_weights(self, texts: Sequence[str], labels: Sequence[str]) -> dict[float, float]:
-        y = np.asarray(labels, dtype=object)
-        smallest = min(int((y == label).sum()) for label in LABELS)
-        folds = min(self.weight_folds, smallest)
-        if folds < 2:
-            return {0.0: float("nan")}
-        p_new = np.zeros((len(texts), len(LABELS)))
-        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-        params = self._plain_params()
-        params["cv"] = min(params["cv"], max(2, smallest * (folds - 1) // folds))
-        for fit_idx, test_idx in splitter.split(np.zeros(len(y)), y):
-            model = MomentClassifier(**params).fit([texts[i] for i in fit_idx], y[fit_idx])
-            p_new[test_idx] = model._proba_array([texts[i] for i in test_idx])
-        p_base = self.base._proba_array(list(texts))  # type: ignore[union-attr]
-        names = np.asarray(LABELS, dtype=object)
-        return {w: round(float(f1_score(y, names[_pool(p_new, p_base, w).argmax(axis=1)],
-                                         average="macro")), 4)
-                for w in WEIGHT_GRID}
-
-    def _proba_array(self, texts: Sequence[str]) -> np.ndarray:
-        p_new = super()._proba_array(texts)
-        weight = getattr(self, "base_weight_", 0.0)
-        if weight <= 0 or not len(texts):
-            return p_new
-        return _pool(p_new, self.base._proba_array(texts), weight)  # type: ignore[union-attr]
-
     def base_info_(self) -> dict[str, Any]:
-        """What the card records about the base: its card summary, weight and CV scores."""
+        """What the card records about the base: its card summary, weight and method."""
         card = dict(getattr(self.base, "card_", {}) or {})
         training = card.get("training", {})
         return {
@@ -161,6 +252,6 @@ class WarmStartClassifier(MomentClassifier):
             "training_sha256": training.get("sha256"),
             "sources": [s.get("name") for s in card.get("sources", [])],
             "weight": getattr(self, "base_weight_", None),
-            "weight_scores": {str(k): v for k, v in getattr(self, "weight_scores_", {}).items()},
-            "method": "geometric pooling of calibrated probabilities, weight chosen by CV",
+            "method": "prior-regularized transfer: logistic regression on new + base features "
+                      "with the base's logits as offset (L2 toward the base's weights)",
         }

@@ -58,6 +58,10 @@ TRUSTED_TYPES: tuple[str, ...] = (
     # reviewed (issue 4): a MomentClassifier subclass holding a fitted base MomentClassifier and
     # two floats; it defines no __setstate__/__reduce__, so loading runs no code from the file
     "moments_nlp._warmstart.WarmStartClassifier",
+    # reviewed (issue 4, session 2): warm-start feature step and offset logistic regression;
+    # plain arrays/params, no __setstate__/__reduce__, loading runs no code from the file
+    "moments_nlp._warmstart._TransferFeatures",
+    "moments_nlp._warmstart._OffsetLogisticRegression",
     "moments_nlp.preprocess.SpacyPreprocessor",
     "moments_nlp.features.TokenFeatures",
     "moments_nlp.features._NgramAnalyzer",
