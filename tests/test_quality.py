@@ -8,7 +8,7 @@ import pytest
 
 import moments_nlp as mn
 from moments_nlp.errors import InputError, TrainingDataError, UnknownLabelError
-from moments_nlp.quality import find_label_issues, label_issue_scores
+from moments_nlp.quality import find_label_issues, label_issue_scores, out_of_fold_ensemble
 
 
 def test_scores_rank_wrong_labels_first() -> None:
@@ -34,6 +34,27 @@ def test_find_label_issues_flags_flipped_seed_rows(seed: pd.DataFrame) -> None:
     top = set(issues.index[:15])
     assert len(top & set(flipped)) >= 3  # chance level is about 0.3
     assert list(issues.columns) == ["given_label", "suggested_label", "score"]
+
+
+def test_out_of_fold_ensemble_probabilities(seed: pd.DataFrame) -> None:
+    texts, labels = seed["text"].tolist(), seed["label"].tolist()
+    proba = out_of_fold_ensemble(texts, labels, cv=3)
+    assert proba.shape == (len(texts), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    given = np.array([mn.LABELS.index(x) for x in labels])
+    assert (proba.argmax(axis=1) == given).mean() > 0.5  # held-out rows, three classes
+    again = out_of_fold_ensemble(texts, labels, cv=3)
+    np.testing.assert_array_equal(proba, again)  # seeded folds
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        out_of_fold_ensemble(texts, labels, cv=3, nonsense=1)
+
+
+def test_find_label_issues_skips_blank_texts() -> None:
+    texts = ["great crew", "lovely staff", "lost my bag", "delayed again", "ok", "fine"] * 3
+    labels = ["magic", "magic", "misery", "misery", "ordinary", "ordinary"] * 3
+    issues = find_label_issues([*texts, "", None], [*labels, "magic", "misery"], cv=3,
+                               only_issues=False)
+    assert sorted(issues.index) == list(range(len(texts)))
 
 
 def test_find_label_issues_errors() -> None:
