@@ -71,3 +71,20 @@ def test_negative_weight_is_refused() -> None:
 def test_needs_fitted_base() -> None:
     with pytest.raises(TrainingDataError, match="needs a fitted base model"):
         WarmStartClassifier(base=mn.MomentClassifier()).fit(TEXTS, LABELS)
+
+
+@pytest.mark.slow
+def test_warm_start_beats_plain_on_few_airline_tweets(shared_data: Path) -> None:
+    # the acceptance sample of bench/retraining.py (seed 0): 100 airline tweets per class
+    import pandas as pd
+
+    train = pd.read_csv(shared_data / "airline_tweets_train.csv", keep_default_na=False)
+    test = pd.read_csv(shared_data / "airline_tweets_test.csv", keep_default_na=False)
+    rng = np.random.default_rng(0)
+    idx = np.concatenate([rng.choice(np.flatnonzero(train["label"].to_numpy() == label), 100,
+                                     replace=False) for label in mn.LABELS])
+    texts, labels = train["text"].iloc[idx].tolist(), train["label"].iloc[idx].tolist()
+    plain = mn.train(texts, labels).evaluate(test["text"], test["label"]).macro_f1
+    warm = mn.train(texts, labels, base=mn.load()).evaluate(test["text"], test["label"]).macro_f1
+    assert warm >= 0.70
+    assert warm > plain
