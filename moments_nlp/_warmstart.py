@@ -37,8 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import logsumexp
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from sklearn.calibration import CalibratedClassifierCV
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
@@ -67,22 +66,20 @@ def _base_parts(base: MomentClassifier) -> tuple[TokenFeatures, np.ndarray, np.n
 class _TransferFeatures(TransformerMixin, BaseEstimator):
     """``[new-vocabulary features, base features, base_weight * base logits]`` of token lists.
 
-    Only the new vocabulary is fitted; the base parts are fitted already. The last
-    ``len(LABELS)`` columns are the offset read by :class:`_OffsetLogisticRegression`.
+    Only the new vocabulary (a clone of ``features``) is fitted; the base parts are fitted
+    already. The last ``len(LABELS)`` columns are the offset read by
+    :class:`_OffsetLogisticRegression`.
     """
 
-    def __init__(self, *, base_features: TokenFeatures | None = None,
+    def __init__(self, *, features: TokenFeatures | None = None,
+                 base_features: TokenFeatures | None = None,
                  base_coef: np.ndarray | None = None, base_intercept: np.ndarray | None = None,
-                 base_weight: float = 1.0, ngram_max: int = 2, subword: int = 4,
-                 lexicon_features: bool = True, min_df: int = 1) -> None:
+                 base_weight: float = 1.0) -> None:
+        self.features = features
         self.base_features = base_features
         self.base_coef = base_coef
         self.base_intercept = base_intercept
         self.base_weight = base_weight
-        self.ngram_max = ngram_max
-        self.subword = subword
-        self.lexicon_features = lexicon_features
-        self.min_df = min_df
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -91,9 +88,8 @@ class _TransferFeatures(TransformerMixin, BaseEstimator):
         return tags
 
     def fit(self, X: Sequence[Sequence[str]], y: object = None) -> _TransferFeatures:
-        self.features_ = TokenFeatures(ngram_max=self.ngram_max, subword=self.subword,
-                                       lexicon_features=self.lexicon_features,
-                                       min_df=self.min_df).fit(X)
+        template = self.features if self.features is not None else TokenFeatures()
+        self.features_ = clone(template).fit(X)
         return self
 
     def transform(self, X: Sequence[Sequence[str]]) -> sp.csr_matrix:
@@ -209,17 +205,17 @@ class WarmStartClassifier(MomentClassifier):
         if float(self.base_weight) <= 0:
             return plain
         features, coef, intercept = _base_parts(self.base)  # type: ignore[arg-type]
-        transfer = _TransferFeatures(base_features=features, base_coef=coef,
+        transfer = _TransferFeatures(features=plain.named_steps["features"],
+                                     base_features=features, base_coef=coef,
                                      base_intercept=intercept,
-                                     base_weight=float(self.base_weight),
-                                     ngram_max=self.ngram_max, subword=self.subword,
-                                     lexicon_features=self.lexicon_features, min_df=self.min_df)
-        linear = _OffsetLogisticRegression(C=self.C, class_weight=self.class_weight)
+                                     base_weight=float(self.base_weight))
+        # the plain model's calibrator, with the offset regression as its estimator
+        calibrated = plain.named_steps["classifier"].set_params(
+            estimator=_OffsetLogisticRegression(C=self.C, class_weight=self.class_weight))
         return Pipeline([
             ("preprocess", plain.named_steps["preprocess"]),
             ("features", transfer),
-            ("classifier", CalibratedClassifierCV(linear, method=self.calibration, cv=self.cv,
-                                                 ensemble=False)),
+            ("classifier", calibrated),
         ])
 
     def fit(self, X: Iterable[object], y: Iterable[object]) -> WarmStartClassifier:

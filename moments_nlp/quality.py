@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -115,37 +115,31 @@ def out_of_fold_ensemble(texts: Sequence[str], labels: Sequence[str], *, cv: int
     from sklearn.model_selection import StratifiedKFold
     from sklearn.naive_bayes import MultinomialNB
 
-    from moments_nlp.features import TokenFeatures
     from moments_nlp.model import MomentClassifier
-    from moments_nlp.preprocess import SpacyPreprocessor
 
-    params = MomentClassifier(**{"class_weight": None, **options}).get_params()
-    tokens = SpacyPreprocessor(params["pipeline"], negation_scope=params["negation_scope"],
-                               batch_size=params["batch_size"],
-                               n_process=params["n_process"]).transform(texts)
-    words = TokenFeatures(ngram_max=params["ngram_max"], subword=params["subword"],
-                          lexicon_features=params["lexicon_features"],
-                          min_df=params["min_df"]).fit_transform(tokens).tocsr()
+    # the tokenizer and token features exactly as the model would build them
+    model = MomentClassifier(**{"class_weight": None, **options})
+    steps = model._build().named_steps
+    tokens = steps["preprocess"].transform(texts)
+    words = steps["features"].fit_transform(tokens).tocsr()
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
                             min_df=2 if len(texts) >= _CHAR_MIN_DF_ROWS else 1,
                             dtype=np.float32).fit_transform([t.lower() for t in texts]).tocsr()
-    views = [
-        (words, lambda: LogisticRegression(C=params["C"], class_weight=params["class_weight"],
-                                           max_iter=3000, tol=1e-3,
-                                           random_state=params["random_state"])),
-        (chars, lambda: LogisticRegression(C=8.0, class_weight=params["class_weight"],
-                                           max_iter=3000, tol=1e-3,
-                                           random_state=params["random_state"])),
-        (words, lambda: MultinomialNB(alpha=0.1)),
-    ]
+
+    def linear(C: float) -> Callable[[], Any]:
+        return lambda: LogisticRegression(C=C, class_weight=model.class_weight, max_iter=3000,
+                                          tol=1e-3, random_state=model.random_state)
+
+    views = [(words, linear(model.C)), (chars, linear(8.0)),
+             (words, lambda: MultinomialNB(alpha=0.1))]
     y = np.asarray([LABELS.index(label) for label in labels], dtype=int)
     proba = np.zeros((len(y), len(LABELS)))
     splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
     for fit_idx, test_idx in splitter.split(np.zeros(len(y)), y):
         for matrix, make in views:
-            model = make().fit(matrix[fit_idx], y[fit_idx])
+            fitted = make().fit(matrix[fit_idx], y[fit_idx])
             part = np.zeros((len(test_idx), len(LABELS)))
-            part[:, model.classes_] = model.predict_proba(matrix[test_idx])
+            part[:, fitted.classes_] = fitted.predict_proba(matrix[test_idx])
             proba[test_idx] += part / len(views)
     return proba
 
@@ -221,17 +215,16 @@ def find_label_issues(texts: Iterable[object], labels: Iterable[object], *, cv: 
         kept = np.arange(len(text_list))
     given = [label_list[i] for i in kept]
     scores = label_issue_scores(given, oof)
+    rows = np.arange(len(given))
     own = np.asarray([LABELS.index(g) for g in given], dtype=int)
     others = oof.copy()
-    others[np.arange(len(given)), own] = -np.inf
+    others[rows, own] = -np.inf
     out = pd.DataFrame({"given_label": given,
                         "suggested_label": np.asarray(LABELS, dtype=object)[others.argmax(axis=1)],
                         "score": np.round(scores, 4)}, index=kept)
-    out = out.sort_values("score", ascending=False, kind="stable")
-    if only_issues:
-        beaten = others.max(axis=1) > oof[np.arange(len(given)), own]
-        out = out[beaten[np.searchsorted(kept, out.index.to_numpy())]]
-    return out
+    if only_issues:  # another label is more probable than the given one
+        out = out[others.max(axis=1) > oof[rows, own]]
+    return out.sort_values("score", ascending=False, kind="stable")
 
 
 def suggest_labeling(model: MomentClassifier, texts: Iterable[object], n: int = 50, *,
