@@ -17,15 +17,26 @@ import pandas as pd
 
 from moments_nlp.errors import InputError
 
-__all__ = ["as_text_list", "is_blank"]
+__all__ = ["as_text_list", "is_blank", "is_missing"]
+
+
+def is_missing(value: object) -> bool:
+    """True for a missing value: None, ``pd.NA``, ``pd.NaT`` or a float NaN.
+
+    Examples
+    --------
+    >>> [is_missing(v) for v in (None, float("nan"), pd.NA, "", 0)]
+    [True, True, True, False, False]
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
 
 
 def _to_text(value: Any) -> str:
     if isinstance(value, str):
         return value
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
+    if is_missing(value):
         return ""
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")

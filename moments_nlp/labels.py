@@ -13,14 +13,12 @@ Examples
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
-import pandas as pd
-
+from moments_nlp._texts import as_text_list, is_blank, is_missing
 from moments_nlp.errors import InputError, UnknownLabelError
 
 __all__ = [
@@ -87,12 +85,6 @@ def _key(value: object) -> str:
     return " ".join(text.replace("-", " ").split()) if len(text) > 2 else text
 
 
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
 def normalize_label(value: object) -> str:
     """Map one label spelling to the closed vocabulary.
 
@@ -148,7 +140,7 @@ def normalize_labels(values: Iterable[object]) -> list[str]:
     out: list[str] = []
     unknown: Counter[str] = Counter()
     for value in values:
-        if _is_missing(value):
+        if is_missing(value):
             unknown["<missing>"] += 1
             out.append("")
             continue
@@ -191,8 +183,6 @@ def labeled_texts(texts: Iterable[object], labels: Iterable[object], *,
     >>> labeled_texts(["great", " ", "meh"], ["positive", "neutral", "neutral"], purpose="demo")
     (['great', 'meh'], ['magic', 'ordinary'])
     """
-    from moments_nlp._texts import as_text_list, is_blank
-
     text_list = as_text_list(texts)
     label_list = normalize_labels(labels)
     if len(text_list) != len(label_list):
