@@ -43,7 +43,7 @@ import pandas as pd
 
 from moments_nlp._texts import as_text_list, is_blank
 from moments_nlp.errors import InputError
-from moments_nlp.labels import LABELS
+from moments_nlp.labels import LABELS, labeled_texts
 
 if TYPE_CHECKING:
     from moments_nlp.model import MomentClassifier
@@ -75,8 +75,6 @@ def fit_reference(model: MomentClassifier, texts: Iterable[object],
     >>> sorted(ref) == sorted(mn.LABELS)
     True
     """
-    from moments_nlp.labels import labeled_texts
-
     kept, truth = labeled_texts(texts, labels, purpose="for fit_reference")
     proba = np.clip(model._proba_array(kept), _FLOOR, None)
     counts = np.bincount([LABELS.index(label) for label in truth], minlength=len(LABELS))
