@@ -7,7 +7,9 @@ Run from the repo root (needs ../shared/data; takes a few minutes on 2 cores)::
 1. Label noise: flip 5% of the airline training labels (seeded; ``--noise-seeds 0,1``, seed 0
    is the acceptance sample) to another label; k = number flipped; share of flipped rows among
    the k rows ranked first by ``mn.find_label_issues``, next to a plain TF-IDF + logistic
-   regression ranked by out-of-fold self-confidence.
+   regression ranked by out-of-fold self-confidence. ``--encoder`` also runs
+   ``find_label_issues(..., encoder="minilm")`` (extra ``[transformer]``; about half an hour
+   on 2 cores).
 2. Few-shot warm start: 100 airline tweets per class (seeded sample of the train split);
    ``mn.train(..., base=mn.load())`` vs the same call without ``base`` vs plain TF-IDF+LR, on
    the airline test split. Seed 0 is the acceptance sample; seeds 1-4 show the spread.
@@ -40,7 +42,7 @@ def _plain() -> object:
     return make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=2000))
 
 
-def noise(train: pd.DataFrame, seed: int = 0) -> None:
+def noise(train: pd.DataFrame, seed: int = 0, encoder: bool = False) -> None:
     rng = np.random.default_rng(seed)
     labels = train["label"].to_numpy(dtype=object).copy()
     flipped = rng.choice(len(labels), size=round(0.05 * len(labels)), replace=False)
@@ -68,6 +70,12 @@ def noise(train: pd.DataFrame, seed: int = 0) -> None:
     print(f"mn.find_label_issues                  precision@k "
           f"{precision(ours.index.to_numpy()):.3f}   ({flagged} rows with score > 0.5; "
           f"{took:.0f}s)")
+    if encoder:
+        start = time.perf_counter()
+        tuned = find_label_issues(texts, labels, only_issues=False, encoder="minilm")
+        print(f"mn.find_label_issues(encoder='minilm') precision@k "
+              f"{precision(tuned.index.to_numpy()):.3f}   ({time.perf_counter() - start:.0f}s)",
+              flush=True)
 
 
 def warm(train: pd.DataFrame, test: pd.DataFrame, seeds: int) -> None:
@@ -123,13 +131,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--noise-seeds", default="0",
                         help="comma-separated flip seeds of the label-noise part (0 = acceptance)")
+    parser.add_argument("--encoder", action="store_true",
+                        help="also rank with the fine-tuned MiniLM (extra [transformer], slow)")
     args = parser.parse_args()
     train = pd.read_csv(args.shared / "airline_tweets_train.csv")
     test = pd.read_csv(args.shared / "airline_tweets_test.csv")
     parts = args.only.split(",")
     if "noise" in parts:
         for seed in args.noise_seeds.split(","):
-            noise(train, int(seed))
+            noise(train, int(seed), args.encoder)
     if "warm" in parts:
         warm(train, test, args.seeds)
     if "compare" in parts:
