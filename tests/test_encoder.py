@@ -27,7 +27,7 @@ def test_unknown_encoder_is_named() -> None:
 
 def test_encoder_and_proba_exclude_each_other() -> None:
     proba = np.full((len(TEXTS), 3), 1 / 3)
-    with pytest.raises(InputError, match="either proba .* or encoder"):
+    with pytest.raises(InputError, match=r"either proba .* or encoder"):
         find_label_issues(TEXTS, LABELS, proba=proba, encoder="minilm")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -11,7 +12,8 @@ import moments_nlp as mn
 from moments_nlp._warmstart import WarmStartClassifier
 from moments_nlp.cli import main
 from moments_nlp.errors import TrainingDataError, UnknownLabelError
-from moments_nlp.train import format_cv_report, train_file, validate_training_data
+from moments_nlp.shares import em_shares, reference_prior
+from moments_nlp.train import cross_validate, format_cv_report, train_file, validate_training_data
 
 TEXTS = ["lovely crew", "great food", "late and rude", "lost my bag", "it was a flight",
          "seat 12a"]
@@ -89,6 +91,16 @@ def test_train_card_and_cv_report(seed: pd.DataFrame) -> None:
     assert set(cv["per_class"]) == set(mn.LABELS) and 0 <= cv["macro_f1"] <= 1
     text = format_cv_report(cv)
     assert "macro-F1" in text and "per class:" in text and "confusion" in text
+    # the shares reference: EM on the out-of-fold probabilities returns the true label shares
+    reference = clf.card_["shares_reference"]
+    assert list(reference) == list(mn.LABELS) and abs(sum(reference.values()) - 1) < 1e-6
+    kept, labels, _ = validate_training_data(seed["text"], seed["label"], min_per_class=3)
+    _, oof = cross_validate(kept, labels, folds=3, cv=3)
+    truth = np.bincount([mn.LABELS.index(x) for x in labels], minlength=3) / len(labels)
+    np.testing.assert_allclose(em_shares(oof, np.array(list(reference.values()))), truth,
+                               atol=1e-4)
+    np.testing.assert_allclose(reference_prior(clf), list(reference.values()), atol=1e-6)
+    assert "shares_reference" not in mn.train(seed["text"], seed["label"], cv=3).card_
 
 
 @pytest.mark.slow
