@@ -99,7 +99,7 @@ def reference_from_proba(proba: np.ndarray, labels: Sequence[str]) -> dict[str, 
     Returns
     -------
     dict
-        Label -> reference share (sums to 1), in ``LABELS`` order.
+        As :func:`fit_reference`.
 
     Examples
     --------
