@@ -112,7 +112,7 @@ def reference_from_proba(proba: np.ndarray, labels: Sequence[str]) -> dict[str, 
     missing = [label for label, n in zip(LABELS, counts) if n == 0]
     if missing:
         raise InputError(f"every label needs at least one example; none for {missing}")
-    reference = _reference_from_proba(np.clip(proba, _FLOOR, None), counts / counts.sum())
+    reference = _reference_from_proba(proba, counts / counts.sum())  # clips the floor
     return dict(zip(LABELS, reference.round(8).tolist()))
 
 
