@@ -7,9 +7,10 @@ Run from the repo root (needs ../shared/data; takes a few minutes on 2 cores)::
 1. Label noise: flip 5% of the airline training labels (seeded; ``--noise-seeds 0,1``, seed 0
    is the acceptance sample) to another label; k = number flipped; share of flipped rows among
    the k rows ranked first by ``mn.find_label_issues``, next to a plain TF-IDF + logistic
-   regression ranked by out-of-fold self-confidence. ``--encoder`` also runs
-   ``find_label_issues(..., encoder="minilm")`` (extra ``[transformer]``; about half an hour
-   on 2 cores).
+   regression ranked by out-of-fold self-confidence. ``--encoder`` also ranks the way
+   ``find_label_issues(..., encoder="minilm", encoder_runs=N)`` does (``--encoder-runs``,
+   default 2; extra ``[transformer]``; about half an hour per run on 2 cores), with each
+   fine-tuning run's out-of-fold probabilities stored in ``--encoder-cache DIR`` and reused.
 2. Few-shot warm start: 100 airline tweets per class (seeded sample of the train split);
    ``mn.train(..., base=mn.load())`` vs the same call without ``base`` vs plain TF-IDF+LR, on
    the airline test split. Seed 0 is the acceptance sample; seeds 1-4 show the spread.
@@ -33,16 +34,18 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 
 import moments_nlp as mn
+from moments_nlp._encoder import fine_tuned_oof
 from moments_nlp.compare import compare_models, promote
 from moments_nlp.labels import LABELS
-from moments_nlp.quality import find_label_issues
+from moments_nlp.quality import _ENCODER_WEIGHT, find_label_issues, out_of_fold_ensemble
 
 
 def _plain() -> object:
     return make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=2000))
 
 
-def noise(train: pd.DataFrame, seed: int = 0, encoder: bool = False) -> None:
+def noise(train: pd.DataFrame, seed: int = 0, encoder_runs: int = 0,
+          cache: Path | None = None) -> None:
     rng = np.random.default_rng(seed)
     labels = train["label"].to_numpy(dtype=object).copy()
     flipped = rng.choice(len(labels), size=round(0.05 * len(labels)), replace=False)
@@ -70,12 +73,36 @@ def noise(train: pd.DataFrame, seed: int = 0, encoder: bool = False) -> None:
     print(f"mn.find_label_issues                  precision@k "
           f"{precision(ours.index.to_numpy()):.3f}   ({flagged} rows with score > 0.5; "
           f"{took:.0f}s)")
-    if encoder:
+    if encoder_runs:
+        # what find_label_issues(encoder="minilm", encoder_runs=N) computes, one cached run at
+        # a time: run r is fine_tuned_oof(random_state=r), the classical ensemble as above
         start = time.perf_counter()
-        tuned = find_label_issues(texts, labels, only_issues=False, encoder="minilm")
-        print(f"mn.find_label_issues(encoder='minilm') precision@k "
-              f"{precision(tuned.index.to_numpy()):.3f}   ({time.perf_counter() - start:.0f}s)",
-              flush=True)
+        classic = out_of_fold_ensemble(texts, list(labels))
+        runs = [_fine_tuned_run(texts, list(labels), seed, run, cache)
+                for run in range(encoder_runs)]
+
+        def ranked(tuned: np.ndarray) -> float:
+            proba = (1 - _ENCODER_WEIGHT) * classic + _ENCODER_WEIGHT * tuned
+            issues = find_label_issues(texts, labels, only_issues=False, proba=proba)
+            return precision(issues.index.to_numpy())
+
+        singles = ", ".join(f"{ranked(run):.3f}" for run in runs)
+        print(f"mn.find_label_issues(encoder='minilm', encoder_runs={encoder_runs}) precision@k "
+              f"{ranked(np.mean(runs, axis=0)):.3f}   (single runs {singles}; "
+              f"{time.perf_counter() - start:.0f}s)", flush=True)
+
+
+def _fine_tuned_run(texts: list[str], labels: list[str], flip_seed: int, run: int,
+                    cache: Path | None) -> np.ndarray:
+    """Run ``run`` of the encoder's cross-validation, from ``cache`` when stored there."""
+    path = None if cache is None else cache / f"minilm_flip{flip_seed}_run{run}.npy"
+    if path is not None and path.is_file():
+        return np.load(path)
+    proba = fine_tuned_oof(texts, labels, random_state=run)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, proba)
+    return proba
 
 
 def warm(train: pd.DataFrame, test: pd.DataFrame, seeds: int) -> None:
@@ -133,13 +160,18 @@ def main() -> None:
                         help="comma-separated flip seeds of the label-noise part (0 = acceptance)")
     parser.add_argument("--encoder", action="store_true",
                         help="also rank with the fine-tuned MiniLM (extra [transformer], slow)")
+    parser.add_argument("--encoder-runs", type=int, default=2,
+                        help="fine-tuning runs averaged with --encoder (library default)")
+    parser.add_argument("--encoder-cache", type=Path, default=None,
+                        help="folder storing each fine-tuning run's probabilities for reuse")
     args = parser.parse_args()
     train = pd.read_csv(args.shared / "airline_tweets_train.csv")
     test = pd.read_csv(args.shared / "airline_tweets_test.csv")
     parts = args.only.split(",")
     if "noise" in parts:
         for seed in args.noise_seeds.split(","):
-            noise(train, int(seed), args.encoder)
+            noise(train, int(seed), args.encoder_runs if args.encoder else 0,
+                  args.encoder_cache)
     if "warm" in parts:
         warm(train, test, args.seeds)
     if "compare" in parts:

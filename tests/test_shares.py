@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 import moments_nlp as mn
 from moments_nlp.errors import InputError
-from moments_nlp.shares import em_shares, shares_from_proba
+from moments_nlp.persist import save_model
+from moments_nlp.shares import (
+    em_shares,
+    held_out_reference,
+    reference_from_proba,
+    reference_prior,
+    shares_from_proba,
+)
 
 
 def _simulate(shares: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -59,3 +70,35 @@ def test_empty_and_bad_input(default_model: mn.MomentClassifier) -> None:
         shares_from_proba(np.ones((3, 3)) / 3, None, confidence=1.5)
     with pytest.raises(InputError, match="single str"):
         default_model.estimate_shares("one text")
+
+
+def test_fit_stores_the_held_out_reference(small_model: mn.MomentClassifier, seed: pd.DataFrame,
+                                           tmp_path: Path) -> None:
+    # what it approximates: the reference from held-out probabilities of the calibrated
+    # classifier refitted from scratch on each fold of the same features
+    texts = list(seed["text"])
+    labels = np.asarray(mn.normalize_labels(seed["label"]), dtype=object)
+    features = small_model.pipeline_[:-1].transform(texts)
+    calibrated = small_model.pipeline_.named_steps["classifier"]
+    folds = StratifiedKFold(n_splits=small_model.cv, shuffle=True, random_state=0)
+    proba = cross_val_predict(clone(calibrated), features, labels, cv=folds,
+                              method="predict_proba")
+    order = [list(calibrated.classes_).index(label) for label in mn.LABELS]
+    expected = list(reference_from_proba(proba[:, order], list(labels)).values())
+    stored = small_model.shares_reference_
+    assert stored.shape == (3,) and stored.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(stored, expected, atol=0.01)
+    np.testing.assert_allclose(reference_prior(small_model), stored)
+    # it is saved with the model, and a reference in the card takes precedence
+    save_model(small_model, tmp_path / "m")
+    loaded = mn.load(tmp_path / "m")
+    np.testing.assert_allclose(reference_prior(loaded), stored)
+    loaded.card_["shares_reference"] = {"magic": 0.5, "ordinary": 0.25, "misery": 0.25}
+    np.testing.assert_allclose(reference_prior(loaded), [0.5, 0.25, 0.25])
+
+
+def test_models_without_the_reference_fall_back(default_model: mn.MomentClassifier) -> None:
+    # the shipped default model was saved before fit stored one: balanced weights -> uniform
+    assert getattr(default_model, "shares_reference_", None) is None
+    np.testing.assert_allclose(reference_prior(default_model), np.full(3, 1 / 3))
+    assert held_out_reference(object(), None, []) is None
