@@ -181,7 +181,7 @@ def find_label_issues(texts: Iterable[object], labels: Iterable[object], *, cv: 
     encoder_runs : int, default 2
         Cross-validation runs of the encoder (different folds and seeds), averaged: one run's
         ranking varies with its seed, the mean of two varies less. Each run costs as much as
-        the first (about half an hour for 11,500 tweets on 2 cores).
+        the first (30-50 minutes for 11,500 tweets on 2 cores).
     show_progress : bool, optional
         Progress bar of the encoder's fine-tuning; ``None`` shows it only when stderr is a
         terminal.
