@@ -179,8 +179,7 @@ def held_out_reference(calibrated: Any, features: Any, labels: Sequence[str], *,
 
     temperature = minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x
     proba = softmax(logits / temperature, axis=1)[:, [classes.index(lab) for lab in LABELS]]
-    counts = np.bincount([LABELS.index(label) for label in labels], minlength=len(LABELS))
-    return _reference_from_proba(proba, counts / counts.sum())
+    return np.asarray(list(reference_from_proba(proba, labels).values()))
 
 
 def _reference_from_proba(proba: np.ndarray, target: np.ndarray) -> np.ndarray:
