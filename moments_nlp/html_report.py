@@ -197,7 +197,7 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
     MissingExtraError
         Without matplotlib (extra ``plot``).
     """
-    from moments_nlp.shares import reference_prior, shares_from_proba
+    from moments_nlp.shares import held_out_sample, reference_prior, shares_from_proba
     from moments_nlp.touchpoint_matcher import TOUCHPOINTS, touchpoints
 
     if not isinstance(labeled, pd.DataFrame):
@@ -225,15 +225,17 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
     for column in ("confidence", *proba_columns):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     frame[text_column] = [t for t, k in zip(texts, keep) if k]
-    prior = reference_prior(model)
+    held_out = held_out_sample(model)
+    prior = reference_prior(model) if held_out is None else None
     proba = frame[proba_columns].to_numpy(dtype=np.float64)
-    overall = shares_from_proba(proba, prior, n_boot=n_boot)
+    overall = shares_from_proba(proba, prior, n_boot=n_boot, held_out=held_out)
     parts = [f"<h1>{html.escape(title)}</h1><p class=\"meta\">{int(keep.sum())} comments with "
              f"text of {len(keep)} rows; written "
              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by moments-nlp.</p>",
              "<h2>Overall shares</h2>", _share_chart(overall, "Overall shares"),
              "<p class=\"note\">Shares are corrected for the model's errors and for the shift "
-             "in class balance from its training data (EM prior adjustment); bars show 95% "
+             "in class balance from its training data ("
+             + ("KDEy-ML" if held_out is not None else "EM prior adjustment") + "); bars show 95% "
              "bootstrap intervals. Counting predicted labels gives "
              + ", ".join(f"{DISPLAY_NAMES.get(lab, lab)} {share:.0%}" for lab, share in zip(
                  LABELS, (frame["moment"].value_counts(normalize=True)
@@ -243,7 +245,7 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
         groups = {}
         for value, part in frame.groupby(by, sort=True):
             groups[str(value)] = shares_from_proba(part[proba_columns].to_numpy(np.float64),
-                                                   prior, n_boot=n_boot)
+                                                   prior, n_boot=n_boot, held_out=held_out)
         parts += [f"<h2>Shares by {html.escape(by)}</h2>", _group_chart(groups, by)]
     if "touchpoints" in frame.columns:
         frame["_tps"] = [list(tps) if isinstance(tps, (list, tuple, np.ndarray))

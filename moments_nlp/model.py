@@ -82,10 +82,13 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         The fitted pipeline.
     classes_ : numpy.ndarray
         ``LABELS`` as an array (fixed order, every class always present).
+    shares_proba_, shares_labels_ : numpy.ndarray or None
+        A sample of held-out probabilities on the training data (float32, ``LABELS`` order)
+        and their label indices into ``LABELS`` (see :func:`moments_nlp.kde_shares.held_out_proba`);
+        :meth:`estimate_shares` matches new probabilities to them (KDEy-ML).
     shares_reference_ : numpy.ndarray or None
-        The class balance the probabilities are calibrated to, in ``LABELS`` order, from
-        held-out predictions on the training data (see
-        :func:`moments_nlp.shares.held_out_reference`); :meth:`estimate_shares` uses it.
+        The class balance the probabilities are calibrated to, in ``LABELS`` order, fitted on
+        the same held-out predictions; :meth:`estimate_shares` uses it for ``method="em"``.
     """
 
     def __init__(self, *, pipeline: str = "blank:en", negation_scope: int = 4, ngram_max: int = 2,
@@ -155,7 +158,8 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
             raise TrainingDataError(
                 f"every label needs at least {max(self.cv, 2)} examples; too few for {short}"
             )
-        from moments_nlp.shares import held_out_reference
+        from moments_nlp.kde_shares import held_out_proba, validation_sample
+        from moments_nlp.shares import reference_from_proba
 
         targets = np.asarray(labels, dtype=object)
         steps = self._build().steps
@@ -163,8 +167,14 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         features = prepare.fit_transform(texts, targets)
         classifier = steps[-1][1].fit(features, targets)
         self.pipeline_ = Pipeline([*prepare.steps, ("classifier", classifier)])
-        self.shares_reference_ = held_out_reference(classifier, features, labels, cv=self.cv,
-                                                    random_state=self.random_state)
+        held_out = held_out_proba(classifier, features, labels, cv=self.cv,
+                                  random_state=self.random_state, groups=texts)
+        self.shares_proba_, self.shares_labels_, self.shares_reference_ = None, None, None
+        if held_out is not None:
+            self.shares_proba_, self.shares_labels_ = validation_sample(
+                held_out, labels, random_state=self.random_state)
+            self.shares_reference_ = np.asarray(
+                list(reference_from_proba(held_out, labels).values()))
         self.classes_ = np.asarray(LABELS, dtype=object)
         self._order = self._column_order()
         return self
@@ -293,13 +303,14 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
 
     def estimate_shares(self, X: Iterable[object], *, n_boot: int = 200,
                         confidence: float = 0.95, random_state: int | None = 0,
-                        reference: dict[str, float] | None = None) -> pd.DataFrame:
+                        reference: dict[str, float] | None = None,
+                        method: str = "auto") -> pd.DataFrame:
         """Share of each label among ``X``, corrected for errors and prior shift, with
-        bootstrap intervals (see :mod:`moments_nlp.shares`)."""
+        bootstrap intervals (see :func:`moments_nlp.shares.estimate_shares`)."""
         from moments_nlp.shares import estimate_shares
 
         return estimate_shares(self, X, n_boot=n_boot, confidence=confidence,
-                               random_state=random_state, reference=reference)
+                               random_state=random_state, reference=reference, method=method)
 
     def suggest_labeling(self, X: Iterable[object], n: int = 50, **options: Any) -> pd.DataFrame:
         """The ``n`` unlabeled texts worth labeling next: uncertain and diverse, no near-duplicates.

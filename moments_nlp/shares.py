@@ -1,37 +1,37 @@
 """How many: the share of each label in a population, corrected for the model's errors.
 
 Counting predicted labels is biased: a model trained on data where most comments are Magic
-sees Magic too often in data where most are Misery, and the other way round. This module
-estimates the shares with the EM prior adjustment of Saerens, Latinne & Decaestecker (2002,
-*Neural Computation* 14(1)): the calibrated probabilities ``p(y|x)`` of the model were learned
-under the training shares ``pi_train``; under new shares ``pi`` they become
-``p(y|x) * pi(y) / pi_train(y)`` (renormalized), and ``pi`` is the mean of these adjusted
-probabilities. Iterating the two steps is an EM algorithm for the maximum-likelihood shares.
+sees Magic too often in data where most are Misery, and the other way round.
+:func:`estimate_shares` corrects for it in one of two ways, both assuming that comments of one
+label read alike in the training data and in the new data (a shift of class balance, not of
+domain):
 
-The *reference* ``pi_train`` must be the class balance the probabilities are calibrated to.
-That is not simply the training label counts: with ``class_weight="balanced"`` the logistic
-regression learns as if the classes were equally frequent, and temperature scaling has no
-per-class bias to undo it. So the reference is, in order:
+``method="kde"`` (the default for every model trained with this version)
+    KDEy-ML (:mod:`moments_nlp.kde_shares`): the mixture of the label-wise distributions of
+    the model's held-out probabilities that best explains the new probabilities. It needs
+    the held-out sample every fit stores (``shares_proba_`` / ``shares_labels_``) and no
+    calibration.
+``method="em"`` (models saved before, or when you pass ``reference=``)
+    EM prior adjustment (Saerens, Latinne & Decaestecker 2002, *Neural Computation* 14(1)):
+    the calibrated probabilities ``p(y|x)`` were learned under the *reference* shares
+    ``pi_ref``; under new shares ``pi`` they become ``p(y|x) * pi(y) / pi_ref(y)``
+    (renormalized), and ``pi`` is the mean of these adjusted probabilities, iterated.
 
-1. ``reference=`` given to :func:`estimate_shares`, e.g. from :func:`fit_reference` on a few
-   hundred labeled comments of the domain you estimate (a bias calibration, as in
-   Alexandari et al. 2020, "Maximum likelihood with bias-corrected calibration ...");
-2. ``card_["shares_reference"]`` when the model card holds one: the same fit, made by
-   :func:`moments_nlp.train.train` on the out-of-fold probabilities of complete refits when it
-   cross-validates (``cv_folds >= 2``; the CLI's default);
-3. ``clf.shares_reference_``, which every :meth:`~moments_nlp.model.MomentClassifier.fit`
-   stores: the same fit on held-out predictions of the linear model (see
-   :func:`held_out_reference`; it adds a third to a half to the fit's time).
+The reference of EM must be the class balance the probabilities are calibrated to, which is
+not the training label counts (``class_weight="balanced"`` learns as if the classes were equally
+frequent). It is, in order: ``reference=`` given to :func:`estimate_shares` (e.g. from
+:func:`fit_reference` on a few hundred labeled comments of the domain you estimate, a bias
+calibration as in Alexandari et al. 2020); ``card_["shares_reference"]``, fitted by
+:func:`moments_nlp.train.train` on out-of-fold probabilities when it cross-validates
+(``cv_folds >= 2``); ``clf.shares_reference_``, the same fit on the held-out sample; uniform
+shares for a ``class_weight="balanced"`` model saved before that existed (the shipped default
+model); else the training label shares ``card_["training"]["label_counts"]``.
 
-   Both are right for new data *from the training domain* (``python bench/shares.py``, test
-   split and 6 class-balance shifts, mean error over 7 sets: airline 0.013 with 3., 0.010
-   with 2., against 0.049 for counting; clothing 0.046 with 3. against 0.083) and wrong for
-   another domain, whose words behave differently (airline model on clothing 0.197, counting
-   0.175): pass ``reference=`` there;
-4. uniform shares for a model trained with ``class_weight="balanced"`` (the shipped default
-   model, saved before 3. existed), else the training label shares
-   ``card_["training"]["label_counts"]``; else the mean predicted probability (then the
-   estimate stays the mean probability).
+Measured by ``python bench/shares.py`` (test split and 6 class-balance shifts, mean absolute
+error over 7 sets; see the README): for new data from the training domain KDE is at or below
+EM and far below counting; for another domain (airline model on clothing reviews) every
+method fails, since the words behave differently there: label a few hundred comments of that
+domain and pass ``reference=`` from :func:`fit_reference`.
 
 Confidence intervals are percentile intervals of the same estimate on bootstrap resamples of
 the texts (they cover sampling noise, not the model's bias on a new domain).
@@ -59,7 +59,7 @@ from moments_nlp.labels import LABELS, labeled_texts
 if TYPE_CHECKING:
     from moments_nlp.model import MomentClassifier
 
-__all__ = ["em_shares", "estimate_shares", "fit_reference", "held_out_reference",
+__all__ = ["em_shares", "estimate_shares", "fit_reference", "held_out_sample",
            "reference_from_proba", "reference_prior", "shares_from_proba", "training_prior"]
 
 _FLOOR = 1e-6
@@ -121,65 +121,6 @@ def reference_from_proba(proba: np.ndarray, labels: Sequence[str]) -> dict[str, 
         raise InputError(f"every label needs at least one example; none for {missing}")
     reference = _reference_from_proba(proba, counts / counts.sum())  # clips the floor
     return dict(zip(LABELS, reference.round(8).tolist()))
-
-
-def held_out_reference(calibrated: Any, features: Any, labels: Sequence[str], *, cv: int = 5,
-                       random_state: int = 0) -> np.ndarray | None:
-    """Reference shares of a fitted calibrated logistic regression, from held-out predictions.
-
-    :meth:`MomentClassifier.fit <moments_nlp.model.MomentClassifier.fit>` calls this so that
-    every trained model knows the class balance its probabilities are calibrated to. The linear
-    model is refitted on each of ``cv`` stratified folds' training part, warm-started from the
-    full fit (a fraction of the cost of fitting from scratch), and scores the held-out part; a
-    temperature fitted on those held-out logits turns them into probabilities, and
-    :func:`reference_from_proba` fits the reference to them. This matches the reference from
-    the out-of-fold probabilities of ``cv`` complete refits (airline train split: 0.233 / 0.281
-    / 0.486 both ways, 3 decimals).
-
-    Parameters
-    ----------
-    calibrated : sklearn.calibration.CalibratedClassifierCV
-        Fitted, with ``ensemble=False`` around a :class:`~sklearn.linear_model.LogisticRegression`.
-    features : array or sparse matrix of shape (n, d)
-        The rows it was fitted on.
-    labels : sequence of str
-        Their labels, from ``LABELS``.
-    cv : int, default 5
-    random_state : int, default 0
-
-    Returns
-    -------
-    ndarray of shape (3,) or None
-        In ``LABELS`` order; None for another kind of classifier (then
-        :func:`reference_prior` falls back to its other sources).
-    """
-    from scipy.optimize import minimize_scalar
-    from scipy.special import log_softmax, softmax
-    from sklearn.base import clone
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
-
-    fitted = getattr(calibrated, "calibrated_classifiers_", None)
-    linear: Any = getattr(fitted[0], "estimator", None) if fitted and len(fitted) == 1 else None
-    if type(linear) is not LogisticRegression:
-        return None
-    classes = list(calibrated.classes_)
-    y = np.asarray([classes.index(label) for label in labels])
-    targets = np.asarray(linear.classes_)[y]  # the inner model's own class values
-    logits = np.zeros((len(y), len(classes)))
-    splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
-    for fit_idx, test_idx in splitter.split(np.zeros(len(y)), y):
-        part = clone(linear).set_params(warm_start=True)
-        part.coef_, part.intercept_ = linear.coef_.copy(), linear.intercept_.copy()
-        part.fit(features[fit_idx], targets[fit_idx])
-        logits[test_idx] = part.decision_function(features[test_idx])
-
-    def loss(temperature: float) -> float:
-        return float(-log_softmax(logits / temperature, axis=1)[np.arange(len(y)), y].mean())
-
-    temperature = minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x
-    proba = softmax(logits / temperature, axis=1)[:, [classes.index(lab) for lab in LABELS]]
-    return np.asarray(list(reference_from_proba(proba, labels).values()))
 
 
 def _reference_from_proba(proba: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -272,11 +213,32 @@ def em_shares(proba: np.ndarray, prior: np.ndarray, *, max_iter: int = 1000,
     return np.asarray(shares / shares.sum())
 
 
-def shares_from_proba(proba: np.ndarray, prior: np.ndarray | None, *, n_boot: int = 200,
-                      confidence: float = 0.95, random_state: int | None = 0) -> pd.DataFrame:
-    """Shares with bootstrap intervals from a matrix of calibrated probabilities.
+def held_out_sample(model: MomentClassifier) -> tuple[np.ndarray, np.ndarray] | None:
+    """The held-out probabilities and label indices a fitted model keeps for KDE, or None.
 
-    See :func:`estimate_shares`; this is the part that needs no model.
+    Models saved before this sample existed (the shipped default model) have none.
+
+    Examples
+    --------
+    >>> import moments_nlp as mn
+    >>> held_out_sample(mn.load()) is None
+    True
+    """
+    proba = getattr(model, "shares_proba_", None)
+    labels = getattr(model, "shares_labels_", None)
+    if proba is None or labels is None:
+        return None
+    return np.asarray(proba), np.asarray(labels)
+
+
+def shares_from_proba(proba: np.ndarray, prior: np.ndarray | None, *, n_boot: int = 200,
+                      confidence: float = 0.95, random_state: int | None = 0,
+                      held_out: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """Shares with bootstrap intervals from a matrix of probabilities.
+
+    See :func:`estimate_shares`; this is the part that needs no model. With ``held_out``
+    (held-out probabilities and label indices, :func:`held_out_sample`) the shares are KDEy-ML
+    ones, else EM with reference ``prior`` (None: the mean probability, i.e. no adjustment).
 
     Examples
     --------
@@ -284,6 +246,8 @@ def shares_from_proba(proba: np.ndarray, prior: np.ndarray | None, *, n_boot: in
     >>> shares_from_proba(proba, None, n_boot=20)["share"].round(2).tolist()
     [0.7, 0.2, 0.1]
     """
+    from moments_nlp.kde_shares import class_densities, mixture_shares
+
     proba = np.asarray(proba, dtype=np.float64)
     if proba.ndim != 2 or proba.shape[1] != len(LABELS):
         raise InputError(f"expected probabilities of shape (n, {len(LABELS)}), "
@@ -298,15 +262,24 @@ def shares_from_proba(proba: np.ndarray, prior: np.ndarray | None, *, n_boot: in
     frame.attrs["n"] = n
     if n == 0:
         return frame
-    reference = prior if prior is not None else proba.mean(axis=0)
-    frame["share"] = em_shares(proba, reference)
+    if held_out is not None:
+        densities = class_densities(proba, *held_out)
+
+        def estimate(rows: np.ndarray | None, quick: bool) -> np.ndarray:
+            part = densities if rows is None else densities[rows]
+            return mixture_shares(part, max_iter=300, tol=1e-6) if quick else mixture_shares(part)
+    else:
+        def estimate(rows: np.ndarray | None, quick: bool) -> np.ndarray:
+            part = proba if rows is None else proba[rows]
+            reference = prior if prior is not None else part.mean(axis=0)
+            if quick:
+                return em_shares(part, reference, max_iter=300, tol=1e-6)
+            return em_shares(part, reference)
+
+    frame["share"] = estimate(None, False)
     if n_boot:
         rng = np.random.default_rng(random_state)
-        boots = np.empty((n_boot, len(LABELS)))
-        for b in range(n_boot):
-            rows = rng.integers(0, n, n)
-            boot_ref = reference if prior is not None else proba[rows].mean(axis=0)
-            boots[b] = em_shares(proba[rows], boot_ref, max_iter=300, tol=1e-6)
+        boots = np.asarray([estimate(rng.integers(0, n, n), True) for _ in range(n_boot)])
         alpha = (1 - confidence) / 2
         frame["ci_low"] = np.quantile(boots, alpha, axis=0)
         frame["ci_high"] = np.quantile(boots, 1 - alpha, axis=0)
@@ -315,7 +288,8 @@ def shares_from_proba(proba: np.ndarray, prior: np.ndarray | None, *, n_boot: in
 
 def estimate_shares(model: MomentClassifier, texts: Iterable[object], *, n_boot: int = 200,
                     confidence: float = 0.95, random_state: int | None = 0,
-                    reference: dict[str, float] | None = None) -> pd.DataFrame:
+                    reference: dict[str, float] | None = None,
+                    method: str = "auto") -> pd.DataFrame:
     """Estimated share of each label among ``texts``, with bootstrap confidence intervals.
 
     Parameters
@@ -331,41 +305,60 @@ def estimate_shares(model: MomentClassifier, texts: Iterable[object], *, n_boot:
     random_state : int or None, default 0
         Seed of the resampling.
     reference : dict, optional
-        Label shares the probabilities are calibrated to (see :func:`fit_reference`);
-        default: :func:`reference_prior`.
+        Label shares the probabilities are calibrated to (see :func:`fit_reference`); implies
+        ``method="em"``. Default: :func:`reference_prior`.
+    method : {"auto", "kde", "em"}, default "auto"
+        ``"kde"`` when the model keeps a held-out sample and no ``reference`` is given, else
+        ``"em"`` (see the module notes).
 
     Returns
     -------
     pandas.DataFrame
         Index ``LABELS`` (named ``label``), columns ``share``, ``ci_low``, ``ci_high``;
         ``attrs`` holds ``n`` (texts used), ``blank``, ``counted`` (shares of predicted labels,
-        for comparison) and ``reference``.
+        for comparison), ``method`` and ``reference`` (EM's, else None).
+
+    Raises
+    ------
+    InputError
+        For an unknown ``method``, ``"kde"`` on a model without a held-out sample or with a
+        ``reference``, or a malformed ``reference``.
 
     Examples
     --------
     >>> import moments_nlp as mn
     >>> out = mn.load().estimate_shares(["Loved it!", "Awful service", "ok"], n_boot=10)
-    >>> list(out.columns), list(out.index)
-    (['share', 'ci_low', 'ci_high'], ['magic', 'ordinary', 'misery'])
+    >>> list(out.columns), list(out.index), out.attrs["method"]
+    (['share', 'ci_low', 'ci_high'], ['magic', 'ordinary', 'misery'], 'em')
     """
+    if method not in ("auto", "kde", "em"):
+        raise InputError(f"method must be 'auto', 'kde' or 'em', got {method!r}")
+    held_out = held_out_sample(model)
+    if method == "kde" and (held_out is None or reference is not None):
+        raise InputError("method='kde' needs a model that keeps held-out probabilities "
+                         "(shares_proba_, stored by every fit since 0.1.0; models saved before "
+                         "lack them) and no reference=; use method='em' here")
+    use_kde = held_out is not None and reference is None and method != "em"
     text_list = as_text_list(texts)
     kept = [text for text in text_list if not is_blank(text)]
     proba = model._proba_array(kept) if kept else np.zeros((0, len(LABELS)))
+    ref: Any = None
     if reference is not None:
         unknown = sorted(set(reference) - set(LABELS))
         if unknown:
             raise InputError(f"reference has unknown labels {unknown}; expected {list(LABELS)}")
-        ref: Any = np.asarray([float(reference.get(label, 0.0)) for label in LABELS])
+        ref = np.asarray([float(reference.get(label, 0.0)) for label in LABELS])
         if ref.sum() <= 0:
             raise InputError(f"reference must have a positive total, got {reference}")
         ref = np.clip(ref / ref.sum(), _FLOOR, None)
-    else:
+    elif not use_kde:
         ref = reference_prior(model)
     frame = shares_from_proba(proba, ref, n_boot=n_boot, confidence=confidence,
-                              random_state=random_state)
+                              random_state=random_state, held_out=held_out if use_kde else None)
     frame.attrs["blank"] = len(text_list) - len(kept)
     counted = np.bincount(proba.argmax(axis=1), minlength=len(LABELS)) / max(len(kept), 1)
     frame.attrs["counted"] = dict(zip(LABELS, counted.round(6).tolist()))
+    frame.attrs["method"] = "kde" if use_kde else "em"
     frame.attrs["reference"] = (dict(zip(LABELS, np.round(ref, 6).tolist()))
                                 if ref is not None else None)
     return frame

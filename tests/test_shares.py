@@ -12,10 +12,10 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 import moments_nlp as mn
 from moments_nlp.errors import InputError
+from moments_nlp.kde_shares import held_out_proba
 from moments_nlp.persist import save_model
 from moments_nlp.shares import (
     em_shares,
-    held_out_reference,
     reference_from_proba,
     reference_prior,
     shares_from_proba,
@@ -101,4 +101,7 @@ def test_models_without_the_reference_fall_back(default_model: mn.MomentClassifi
     # the shipped default model was saved before fit stored one: balanced weights -> uniform
     assert getattr(default_model, "shares_reference_", None) is None
     np.testing.assert_allclose(reference_prior(default_model), np.full(3, 1 / 3))
-    assert held_out_reference(object(), None, []) is None
+    assert held_out_proba(object(), None, []) is None
+    with pytest.raises(InputError, match="held-out probabilities"):
+        default_model.estimate_shares(["Great!"], method="kde")
+    assert default_model.estimate_shares(["Great!"], n_boot=0).attrs["method"] == "em"
