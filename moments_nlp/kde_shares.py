@@ -53,9 +53,9 @@ def held_out_proba(calibrated: Any, features: Any, labels: Sequence[str], *, cv:
 
     The linear model is refitted on the training part of each of ``cv`` stratified folds,
     warm-started from the full fit (a fraction of the cost of fitting from scratch), and
-    scores the held-out part; a temperature fitted on the held-out logits turns them into
-    probabilities. Rows of one group (the same text repeated) stay in one fold, so a copy of a
-    comment is never scored by a model that saw it.
+    scores the held-out part through the model's own fitted calibration: what the model
+    would say about comments it has not seen. Rows of one group (the same text repeated) stay
+    in one fold, so a copy of a comment is never scored by a model that saw it.
 
     Parameters
     ----------
@@ -75,20 +75,20 @@ def held_out_proba(calibrated: Any, features: Any, labels: Sequence[str], *, cv:
     ndarray of shape (n, 3) or None
         In ``LABELS`` order; None for another kind of classifier.
     """
-    from scipy.optimize import minimize_scalar
-    from scipy.special import log_softmax, softmax
+    import copy
+
     from sklearn.base import clone
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-    fitted = getattr(calibrated, "calibrated_classifiers_", None)
+    fitted: Any = getattr(calibrated, "calibrated_classifiers_", None)
     linear: Any = getattr(fitted[0], "estimator", None) if fitted and len(fitted) == 1 else None
     if type(linear) is not LogisticRegression:
         return None
     classes = list(calibrated.classes_)
     y = np.asarray([classes.index(label) for label in labels])
     targets = np.asarray(linear.classes_)[y]  # the inner model's own class values
-    logits = np.zeros((len(y), len(classes)))
+    proba = np.zeros((len(y), len(classes)))
     if groups is not None and len(set(groups)) < len(y):
         splits = StratifiedGroupKFold(n_splits=cv, shuffle=True, random_state=random_state
                                       ).split(np.zeros(len(y)), y, groups)
@@ -99,14 +99,10 @@ def held_out_proba(calibrated: Any, features: Any, labels: Sequence[str], *, cv:
         part = clone(linear).set_params(warm_start=True)
         part.coef_, part.intercept_ = linear.coef_.copy(), linear.intercept_.copy()
         part.fit(features[fit_idx], targets[fit_idx])
-        logits[test_idx] = part.decision_function(features[test_idx])
-
-    def loss(temperature: float) -> float:
-        return float(-log_softmax(logits / temperature, axis=1)[np.arange(len(y)), y].mean())
-
-    temperature = minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x
-    return np.asarray(softmax(logits / temperature, axis=1)[
-        :, [classes.index(lab) for lab in LABELS]])
+        deployed = copy.copy(fitted[0])
+        deployed.estimator = part
+        proba[test_idx] = deployed.predict_proba(features[test_idx])
+    return np.asarray(proba[:, [classes.index(lab) for lab in LABELS]])
 
 
 def validation_sample(proba: np.ndarray, labels: Sequence[str], *, per_class: int = _PER_CLASS,

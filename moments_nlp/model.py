@@ -171,8 +171,10 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
                                   random_state=self.random_state, groups=texts)
         self.shares_proba_, self.shares_labels_, self.shares_reference_ = None, None, None
         if held_out is not None:
+            # one row per distinct text: copies (a way to weight rows) would skew the spread
+            first = sorted({text: i for i, text in reversed(list(enumerate(texts)))}.values())
             self.shares_proba_, self.shares_labels_ = validation_sample(
-                held_out, labels, random_state=self.random_state)
+                held_out[first], [labels[i] for i in first], random_state=self.random_state)
             self.shares_reference_ = np.asarray(
                 list(reference_from_proba(held_out, labels).values()))
         self.classes_ = np.asarray(LABELS, dtype=object)
