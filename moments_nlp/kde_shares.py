@@ -10,7 +10,8 @@ label), and takes the shares of new comments to be the mixture weights of these 
 that make the new probability vectors most likely (maximum likelihood; an EM on the weights).
 It assumes what EM assumes, that comments of one label read alike in the training data and in
 the new data, and nothing about calibration. On the clothing test split and 6 class-balance
-shifts (``python bench/shares.py``) it halves EM's error; see the README for the figures.
+shifts (``python bench/shares.py``, mean absolute error) it halves EM's error, 0.022 against
+0.045.
 
 Every :meth:`MomentClassifier.fit <moments_nlp.model.MomentClassifier.fit>` keeps a sample of
 its held-out predictions (:func:`held_out_proba`, :func:`validation_sample`) in

@@ -280,8 +280,9 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
         With ``k >= 2``, also run stratified k-fold cross-validation and store the report in
         ``card_["metrics"]["cross_validated"]`` (costs k extra fits), and the reference shares
         fitted on the out-of-fold probabilities in ``card_["shares_reference"]``, which
-        :meth:`MomentClassifier.estimate_shares` then prefers to the cheaper held-out fit
-        every model stores in ``shares_reference_`` (see :mod:`moments_nlp.shares`).
+        :meth:`MomentClassifier.estimate_shares` with ``method="em"`` then prefers to the
+        cheaper held-out fit every model stores in ``shares_reference_`` (its default
+        method, KDE, uses the held-out sample instead; see :mod:`moments_nlp.shares`).
     from_stars, conflicts, duplicates
         See :func:`validate_training_data`.
     **options

@@ -16,6 +16,7 @@ import pytest
 import moments_nlp as mn
 from moments_nlp.cli import main
 from moments_nlp.errors import ColumnNotFoundError
+from moments_nlp.shares import held_out_sample, shares_from_proba
 
 REPO = Path(__file__).resolve().parents[1]
 IMG = re.compile(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
@@ -93,3 +94,18 @@ def test_chromium_screenshot(tmp_path: Path) -> None:
         pytest.skip(f"Chromium could not run here: {exc}")
     assert decoded == "4/4"
     assert std > 0.01
+
+
+def test_report_shares_match_estimate_shares(small_model: mn.MomentClassifier,
+                                             tmp_path: Path) -> None:
+    # a model that keeps a held-out sample: the page's overall shares are its KDE estimate
+    survey = pd.read_csv(REPO / "data" / "sample_survey.csv", keep_default_na=False)
+    frame = small_model.label(survey)
+    page = mn.report(frame, output=tmp_path / "k.html", model=small_model,
+                     n_boot=0).read_text(encoding="utf-8")
+    assert "(KDEy-ML)" in page and "EM prior adjustment" not in page
+    shares = small_model.estimate_shares(survey["comment"], n_boot=0)
+    assert shares.attrs["method"] == "kde"
+    proba = frame.loc[frame["moment"] != "", [f"p_{k}" for k in mn.LABELS]].to_numpy(float)
+    direct = shares_from_proba(proba, None, n_boot=0, held_out=held_out_sample(small_model))
+    pd.testing.assert_series_equal(direct["share"], shares["share"], atol=1e-6)
