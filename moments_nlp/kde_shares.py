@@ -74,7 +74,8 @@ def held_out_proba(calibrated: Any, features: Any, labels: Sequence[str], *, cv:
     Returns
     -------
     ndarray of shape (n, 3) or None
-        In ``LABELS`` order; None for another kind of classifier.
+        In ``LABELS`` order; None for another kind of classifier, or when a fold would hold
+        out every text of a label (a few texts repeated many times).
     """
     import copy
 
@@ -97,6 +98,8 @@ def held_out_proba(calibrated: Any, features: Any, labels: Sequence[str], *, cv:
         splits = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state
                                  ).split(np.zeros(len(y)), y)
     for fit_idx, test_idx in splits:
+        if len(np.unique(y[fit_idx])) < len(classes):
+            return None  # too few distinct texts of a label to hold some out
         part = clone(linear).set_params(warm_start=True)
         part.coef_, part.intercept_ = linear.coef_.copy(), linear.intercept_.copy()
         part.fit(features[fit_idx], targets[fit_idx])
@@ -161,9 +164,12 @@ def class_densities(proba: np.ndarray, held_proba: np.ndarray, held_labels: np.n
     return np.asarray(np.exp(log_density)[np.ravel(where)])
 
 
-def mixture_shares(densities: np.ndarray, *, max_iter: int = 1000,
-                   tol: float = 1e-8) -> np.ndarray:
+def mixture_shares(densities: np.ndarray, *, start: np.ndarray | None = None,
+                   max_iter: int = 1000, tol: float = 1e-8) -> np.ndarray:
     """Maximum-likelihood mixture weights of fixed component densities (EM on the weights).
+
+    Stops after ``max_iter`` steps or when no weight moves more than ``tol``; starts from
+    ``start`` (default: equal weights).
 
     Examples
     --------
@@ -171,7 +177,8 @@ def mixture_shares(densities: np.ndarray, *, max_iter: int = 1000,
     [0.667, 0.333]
     """
     densities = np.asarray(densities, dtype=np.float64)
-    shares = np.full(densities.shape[1], 1.0 / densities.shape[1])
+    shares = (np.full(densities.shape[1], 1.0 / densities.shape[1]) if start is None
+              else np.asarray(start, dtype=np.float64) / np.sum(start))
     for _ in range(max_iter):
         weighted = densities * shares
         weighted /= np.clip(weighted.sum(axis=1, keepdims=True), 1e-300, None)

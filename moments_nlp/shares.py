@@ -199,20 +199,13 @@ def em_shares(proba: np.ndarray, prior: np.ndarray, *, max_iter: int = 1000,
     numpy.ndarray of shape (k,)
         Estimated shares, summing to 1.
     """
+    from moments_nlp.kde_shares import mixture_shares
+
     proba = np.clip(np.asarray(proba, dtype=np.float64), _FLOOR, None)
-    prior = np.asarray(prior, dtype=np.float64)
-    shares = proba.mean(axis=0)
-    shares /= shares.sum()
-    ratio_base = proba / prior
-    for _ in range(max_iter):
-        adjusted = ratio_base * shares
-        adjusted /= adjusted.sum(axis=1, keepdims=True)
-        new = adjusted.mean(axis=0)
-        if np.max(np.abs(new - shares)) < tol:
-            shares = new
-            break
-        shares = new
-    return np.asarray(shares / shares.sum())
+    # p(y|x) / pi_ref(y) is proportional to p(x|y): the same mixture-weight problem as KDE,
+    # started from the mean probability
+    return mixture_shares(proba / np.asarray(prior, dtype=np.float64), start=proba.mean(axis=0),
+                          max_iter=max_iter, tol=tol)
 
 
 def held_out_sample(model: MomentClassifier) -> tuple[np.ndarray, np.ndarray] | None:

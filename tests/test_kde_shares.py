@@ -107,3 +107,11 @@ def test_fit_keeps_a_held_out_sample(small_model: mn.MomentClassifier, seed: pd.
     frame = shares_from_proba(np.asarray(small_model.predict_proba(texts)), None, n_boot=0,
                               held_out=held)
     np.testing.assert_allclose(frame["share"], out["share"])
+
+
+def test_few_distinct_texts_fit_without_a_sample() -> None:
+    # 3 texts repeated: no fold can hold a text out and keep every label, so no KDE sample,
+    # and the fit still works, estimating with EM
+    clf = mn.train(["great", "awful", "fine"] * 6, ["magic", "misery", "ordinary"] * 6, cv=2)
+    assert held_out_sample(clf) is None and clf.shares_reference_ is None
+    assert clf.estimate_shares(["great", "fine"], n_boot=0).attrs["method"] == "em"
