@@ -38,8 +38,8 @@ import numpy as np
 from moments_nlp.errors import InputError
 from moments_nlp.labels import LABELS
 
-__all__ = ["BANDWIDTH", "class_densities", "held_out_proba", "kde_shares", "mixture_shares",
-           "validation_sample"]
+__all__ = ["BANDWIDTH", "cell_densities", "class_densities", "held_out_proba", "kde_shares",
+           "mixture_shares", "validation_sample"]
 
 BANDWIDTH = 0.1  # of the Gaussian kernels in probability space (QuaPy's default for KDEy)
 _PER_CLASS = 3000  # kernel centres kept per label: the clothing figure is the same with all
@@ -147,7 +147,20 @@ def class_densities(proba: np.ndarray, held_proba: np.ndarray, held_labels: np.n
     Returns
     -------
     ndarray of shape (n, 3)
-        Column k: the density under label k (``LABELS`` order).
+        Column k: the density under label k (``LABELS`` order), each row scaled to a maximum
+        of 1 (the mixture weights do not depend on a row's scale).
+    """
+    cells, where = cell_densities(proba, held_proba, held_labels, bandwidth=bandwidth)
+    return cells[where]
+
+
+def cell_densities(proba: np.ndarray, held_proba: np.ndarray, held_labels: np.ndarray, *,
+                   bandwidth: float = BANDWIDTH) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`class_densities` once per distinct grid cell, and the cell of each row.
+
+    Rows in one cell of the 0.005 grid share their densities, so estimates (and bootstrap
+    resamples, as counts per cell) need only the cells: at most about 20,000 however many
+    texts.
     """
     from sklearn.neighbors import KernelDensity
 
@@ -159,30 +172,34 @@ def class_densities(proba: np.ndarray, held_proba: np.ndarray, held_labels: np.n
     log_density = np.column_stack([
         KernelDensity(bandwidth=bandwidth).fit(held_proba[held_labels == k]).score_samples(points)
         for k in range(len(LABELS))])
-    # shift each row by its max: the mixture weights do not depend on a row's scale
     log_density -= log_density.max(axis=1, keepdims=True)
-    return np.asarray(np.exp(log_density)[np.ravel(where)])
+    return np.exp(log_density), np.ravel(where)
 
 
-def mixture_shares(densities: np.ndarray, *, start: np.ndarray | None = None,
-                   max_iter: int = 1000, tol: float = 1e-8) -> np.ndarray:
+def mixture_shares(densities: np.ndarray, *, weights: np.ndarray | None = None,
+                   start: np.ndarray | None = None, max_iter: int = 1000,
+                   tol: float = 1e-8) -> np.ndarray:
     """Maximum-likelihood mixture weights of fixed component densities (EM on the weights).
 
-    Stops after ``max_iter`` steps or when no weight moves more than ``tol``; starts from
-    ``start`` (default: equal weights).
+    ``weights`` counts each row (default 1 each); stops after ``max_iter`` steps or when no
+    share moves more than ``tol``; starts from ``start`` (default: equal shares).
 
     Examples
     --------
     >>> mixture_shares(np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])).round(3).tolist()
     [0.667, 0.333]
+    >>> mixture_shares(np.array([[1.0, 0.0], [0.0, 1.0]]), weights=np.array([2, 1])).round(3)
+    array([0.667, 0.333])
     """
     densities = np.asarray(densities, dtype=np.float64)
+    share_of_row = (np.full(len(densities), 1.0 / max(len(densities), 1)) if weights is None
+                    else np.asarray(weights, dtype=np.float64) / np.sum(weights))
     shares = (np.full(densities.shape[1], 1.0 / densities.shape[1]) if start is None
               else np.asarray(start, dtype=np.float64) / np.sum(start))
     for _ in range(max_iter):
         weighted = densities * shares
         weighted /= np.clip(weighted.sum(axis=1, keepdims=True), 1e-300, None)
-        new = weighted.mean(axis=0)
+        new = share_of_row @ weighted
         if np.max(np.abs(new - shares)) < tol:
             shares = new
             break

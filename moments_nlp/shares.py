@@ -241,7 +241,7 @@ def shares_from_proba(proba: np.ndarray, prior: np.ndarray | None, *, n_boot: in
     >>> shares_from_proba(proba, None, n_boot=20)["share"].round(2).tolist()
     [0.7, 0.2, 0.1]
     """
-    from moments_nlp.kde_shares import class_densities, mixture_shares
+    from moments_nlp.kde_shares import cell_densities, mixture_shares
 
     proba = np.asarray(proba, dtype=np.float64)
     if proba.ndim != 2 or proba.shape[1] != len(LABELS):
@@ -258,23 +258,29 @@ def shares_from_proba(proba: np.ndarray, prior: np.ndarray | None, *, n_boot: in
     if n == 0:
         return frame
     if held_out is not None:
-        densities = class_densities(proba, *held_out)
+        cells, where = cell_densities(proba, *held_out)
+        per_cell = np.bincount(where, minlength=len(cells))
+        share = mixture_shares(cells, weights=per_cell)
 
-        def estimate(rows: np.ndarray | None, quick: bool) -> np.ndarray:
-            part = densities if rows is None else densities[rows]
-            return mixture_shares(part, max_iter=300, tol=1e-6) if quick else mixture_shares(part)
+        def resample(rng: np.random.Generator) -> np.ndarray:
+            # resampling rows = resampling counts per cell (a cell's rows share densities);
+            # each resample starts near the full estimate (not on it: a zero share would stay)
+            counts = rng.multinomial(n, per_cell / n)
+            return mixture_shares(cells, weights=counts, start=0.9 * share + 0.1 / len(share),
+                                  max_iter=300, tol=1e-6)
     else:
-        def estimate(rows: np.ndarray | None, quick: bool) -> np.ndarray:
-            part = proba if rows is None else proba[rows]
-            reference = prior if prior is not None else part.mean(axis=0)
-            if quick:
-                return em_shares(part, reference, max_iter=300, tol=1e-6)
-            return em_shares(part, reference)
+        reference = prior if prior is not None else proba.mean(axis=0)
+        share = em_shares(proba, reference)
 
-    frame["share"] = estimate(None, False)
+        def resample(rng: np.random.Generator) -> np.ndarray:
+            rows = rng.integers(0, n, n)
+            boot_ref = prior if prior is not None else proba[rows].mean(axis=0)
+            return em_shares(proba[rows], boot_ref, max_iter=300, tol=1e-6)
+
+    frame["share"] = share
     if n_boot:
         rng = np.random.default_rng(random_state)
-        boots = np.asarray([estimate(rng.integers(0, n, n), True) for _ in range(n_boot)])
+        boots = np.asarray([resample(rng) for _ in range(n_boot)])
         alpha = (1 - confidence) / 2
         frame["ci_low"] = np.quantile(boots, alpha, axis=0)
         frame["ci_high"] = np.quantile(boots, 1 - alpha, axis=0)

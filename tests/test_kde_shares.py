@@ -11,6 +11,7 @@ import pytest
 import moments_nlp as mn
 from moments_nlp.errors import InputError
 from moments_nlp.kde_shares import (
+    cell_densities,
     class_densities,
     held_out_proba,
     kde_shares,
@@ -50,6 +51,12 @@ def test_mixture_and_densities_are_consistent() -> None:
     assert densities.shape == (10, 3) and (densities >= 0).all()
     assert np.allclose(densities.max(axis=1), 1.0)  # scaled per row
     assert mixture_shares(np.tile([[2.0, 1.0, 0.0]], (5, 1))).round(3).tolist() == [1.0, 0, 0]
+    # per grid cell with counts = per row
+    new, _ = _miscalibrated(np.array([0.5, 0.3, 0.2]), 3000, 3)
+    cells, where = cell_densities(new, held, labels)
+    assert len(cells) < len(new)
+    np.testing.assert_allclose(mixture_shares(cells, weights=np.bincount(where)),
+                               mixture_shares(class_densities(new, held, labels)), atol=1e-6)
     with pytest.raises(InputError, match=r"no example of \['misery'\]"):
         class_densities(held, held[labels < 2], labels[labels < 2])
 
