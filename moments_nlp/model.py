@@ -172,7 +172,7 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         self.shares_proba_, self.shares_labels_, self.shares_reference_ = None, None, None
         if held_out is not None:
             # one row per distinct text: copies (a way to weight rows) would skew the spread
-            first = sorted({text: i for i, text in reversed(list(enumerate(texts)))}.values())
+            first = np.flatnonzero(~pd.Series(texts).duplicated().to_numpy())
             self.shares_proba_, self.shares_labels_ = validation_sample(
                 held_out[first], [labels[i] for i in first], random_state=self.random_state)
             self.shares_reference_ = np.asarray(

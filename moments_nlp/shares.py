@@ -337,8 +337,8 @@ def estimate_shares(model: MomentClassifier, texts: Iterable[object], *, n_boot:
     held_out = held_out_sample(model)
     if method == "kde" and (held_out is None or reference is not None):
         raise InputError("method='kde' needs a model that keeps held-out probabilities "
-                         "(shares_proba_, stored by every fit since 0.1.0; models saved before "
-                         "lack them) and no reference=; use method='em' here")
+                         "(shares_proba_; models fitted before fits stored them, like the "
+                         "shipped default, lack them) and no reference=; use method='em' here")
     use_kde = held_out is not None and reference is None and method != "em"
     text_list = as_text_list(texts)
     kept = [text for text in text_list if not is_blank(text)]
