@@ -92,14 +92,14 @@ def held_out_proba(calibrated: Any, features: Any, labels: Sequence[str], *, cv:
     targets = np.asarray(linear.classes_)[y]  # the inner model's own class values
     proba = np.zeros((len(y), len(classes)))
     if groups is not None and len(set(groups)) < len(y):
-        splits = StratifiedGroupKFold(n_splits=cv, shuffle=True, random_state=random_state
-                                      ).split(np.zeros(len(y)), y, groups)
+        splits = list(StratifiedGroupKFold(n_splits=cv, shuffle=True, random_state=random_state
+                                           ).split(np.zeros(len(y)), y, groups))
     else:
-        splits = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state
-                                 ).split(np.zeros(len(y)), y)
+        splits = list(StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state
+                                      ).split(np.zeros(len(y)), y))
+    if any(len(np.unique(y[fit_idx])) < len(classes) for fit_idx, _ in splits):
+        return None  # too few distinct texts of a label to hold some out (before any refit)
     for fit_idx, test_idx in splits:
-        if len(np.unique(y[fit_idx])) < len(classes):
-            return None  # too few distinct texts of a label to hold some out
         part = clone(linear).set_params(warm_start=True)
         part.coef_, part.intercept_ = linear.coef_.copy(), linear.intercept_.copy()
         part.fit(features[fit_idx], targets[fit_idx])
