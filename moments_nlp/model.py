@@ -161,6 +161,11 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         from moments_nlp.kde_shares import held_out_proba, validation_sample
         from moments_nlp.shares import reference_from_proba
 
+        # The folds (calibration, share sample) are drawn over row positions; fitting on the
+        # rows in one canonical order makes the model a function of the rows, not their order.
+        order = sorted(range(len(texts)), key=lambda i: (texts[i], labels[i]))
+        texts = [texts[i] for i in order]
+        labels = [labels[i] for i in order]
         targets = np.asarray(labels, dtype=object)
         steps = self._build().steps
         prepare = Pipeline(steps[:-1])

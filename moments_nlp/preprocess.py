@@ -205,7 +205,7 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         nlp = getattr(self, "_nlp", None)
         if nlp is None:
             nlp = build_nlp(self.pipeline, lemmatize=self.lemmatize)
-            self._cache: dict[tuple[int, int], list[str]] = {}
+            self._cache: dict[tuple[int, int, int], list[str]] = {}
             self._nlp = nlp
         return nlp
 
@@ -216,7 +216,11 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         out: list[str] = []
         scope = 0
         for tok in doc:
-            key = (tok.orth, tok.lemma if use_lemma else 0)
+            # spaCy sets a token's NORM per occurrence (tokenizer special cases: "pm" after a
+            # time becomes "p.m.", "nt" in "dont" becomes "not"), so the key holds every input
+            # of the cached value: spelling, norm and lemma. The other inputs (like_url,
+            # like_num, is_punct, ...) are lexeme attributes, fixed by the spelling.
+            key = (tok.orth, tok.norm, tok.lemma if use_lemma else 0)
             normal = cache.get(key)
             if normal is None:
                 lower = tok.lemma_.lower() if use_lemma and tok.lemma_ else tok.norm_
