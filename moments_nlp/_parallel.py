@@ -51,7 +51,7 @@ def _init_worker(model: Any) -> None:
 
 
 def _work(texts: list[str]) -> np.ndarray:
-    return np.asarray(_WORKER_MODEL._proba_array(texts))
+    return np.asarray(_WORKER_MODEL._scores(texts))
 
 
 def _context() -> Any:
@@ -78,10 +78,11 @@ class WorkerPool:
                 gc.unfreeze()
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities of ``texts`` (``(n, 3)``, LABELS order), computed in the workers."""
+        """Scores of ``texts`` computed in the workers: ``(n, 4)``, the probabilities in LABELS
+        order, then the familiarity (see ``MomentClassifier._scores``)."""
         texts = list(texts)
         if not texts:
-            return np.zeros((0, 3))
+            return np.zeros((0, 4))
         size = max(1, min(_SLICE, -(-len(texts) // self.n_process)))
         slices = [texts[i:i + size] for i in range(0, len(texts), size)]
         return np.concatenate(list(self._executor.map(_work, slices)))

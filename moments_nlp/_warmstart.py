@@ -92,6 +92,14 @@ class _TransferFeatures(TransformerMixin, BaseEstimator):
         self.features_ = clone(template).fit(X)
         return self
 
+    def familiarity(self, X: Sequence[Sequence[str]]) -> np.ndarray:
+        """Familiarity (see :meth:`TokenFeatures.familiarity`) under the new or the base
+        vocabulary, whichever knows more of the text."""
+        check_is_fitted(self, "features_")
+        own = self.features_.familiarity(X)
+        base = getattr(self.base_features, "familiarity", None)
+        return own if base is None else np.fmax(own, base(X))
+
     def transform(self, X: Sequence[Sequence[str]]) -> sp.csr_matrix:
         check_is_fitted(self, "features_")
         if self.base_features is None or self.base_coef is None or self.base_intercept is None:

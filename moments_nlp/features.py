@@ -39,6 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["TokenFeatures", "lexicon"]
 
+_PUNCTUATION = frozenset({"!", "?", "..."})
 _LEXICON_NAMES = ("lex_pos", "lex_neg", "lex_pos_share", "lex_neg_share", "exclaim", "question")
 
 
@@ -296,6 +297,28 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
             counter = self._counter = _FastCounter(analyzer, vectorizer.vocabulary_)
         counts = counter.counts(X, vectorizer.dtype)
         return vectorizer._tfidf.transform(counts, copy=False)
+
+    def familiarity(self, X: Sequence[Sequence[str]]) -> np.ndarray:
+        """Share of each token list's words that are columns of the fitted vocabulary.
+
+        Punctuation marks are not counted, and a negation mark does not make a word new
+        (``not_helpful`` counts as known when ``helpful`` is). NaN for a list with no words.
+
+        Examples
+        --------
+        >>> tf = TokenFeatures().fit([["great", "crew"]])
+        >>> tf.familiarity([["great", "not_crew", "!"], ["toll"], ["!"]]).tolist()
+        [1.0, 0.0, nan]
+        """
+        check_is_fitted(self, "vectorizer_")
+        vocabulary = self.vectorizer_.vocabulary_
+        out = np.full(len(X), np.nan)
+        for i, tokens in enumerate(X):
+            words = [w[4:] if w.startswith("not_") else w for w in tokens
+                     if w not in _PUNCTUATION and not w.startswith("..")]
+            if words:
+                out[i] = sum(w in vocabulary for w in words) / len(words)
+        return out
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
         """Names of the output columns (n-grams, ``<piece`` / ``piece>``, lexicon columns)."""

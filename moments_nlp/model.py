@@ -33,10 +33,15 @@ from moments_nlp.preprocess import SpacyPreprocessor
 if TYPE_CHECKING:
     from moments_nlp.evaluate import EvaluationReport
 
-__all__ = ["MomentClassifier", "OUTPUT_COLUMNS"]
+__all__ = ["MomentClassifier", "OUTPUT_COLUMNS", "FAMILIAR"]
 
 #: Columns that :meth:`MomentClassifier.label` adds to a table.
-OUTPUT_COLUMNS: tuple[str, ...] = ("moment", "confidence", *(f"p_{label}" for label in LABELS))
+OUTPUT_COLUMNS: tuple[str, ...] = ("moment", "confidence", *(f"p_{label}" for label in LABELS),
+                                   "familiarity")
+#: Familiarity from which ``confidence`` is the top probability itself; below it, ``confidence``
+#: is the top probability times ``familiarity / FAMILIAR``, so ``min_confidence`` sends texts full
+#: of words the model never saw to review.
+FAMILIAR = 0.6
 _MIN_PARALLEL_TEXTS = 2_000  # below this, starting worker processes costs more than it saves
 
 
@@ -200,10 +205,11 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     # --------------------------------------------------------------- predicting
-    def _proba_array(self, texts: Sequence[str]) -> np.ndarray:
+    def _scores(self, texts: Sequence[str]) -> np.ndarray:
+        """``(n, 4)``: the probabilities in ``LABELS`` order, then each text's familiarity."""
         check_is_fitted(self, "pipeline_")
         if not texts:
-            return np.zeros((0, len(LABELS)))
+            return np.zeros((0, len(LABELS) + 1))
         if self.n_process > 1 and len(texts) >= _MIN_PARALLEL_TEXTS:
             from moments_nlp._parallel import parallel_proba
 
@@ -211,8 +217,35 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         order = getattr(self, "_order", None)
         if order is None:
             order = self._order = self._column_order()
-        proba = np.asarray(self.pipeline_.predict_proba(list(texts)), dtype=np.float64)[:, order]
-        return proba / proba.sum(axis=1, keepdims=True)  # float32 features: renormalize exactly
+        steps = self.pipeline_.named_steps
+        tokens = steps["preprocess"].transform(list(texts))
+        features = steps["features"]
+        proba = np.asarray(steps["classifier"].predict_proba(features.transform(tokens)),
+                           dtype=np.float64)[:, order]
+        proba /= proba.sum(axis=1, keepdims=True)  # float32 features: renormalize exactly
+        known = getattr(features, "familiarity", None)
+        familiar = known(tokens) if known is not None else np.ones(len(tokens))
+        return np.column_stack([proba, familiar])
+
+    def _proba_array(self, texts: Sequence[str]) -> np.ndarray:
+        return self._scores(texts)[:, :len(LABELS)]
+
+    def familiarity(self, X: Iterable[object]) -> np.ndarray:
+        """Share of each text's words the model has weights for (0 to 1; NaN for no words).
+
+        A text in a language or jargon the model never saw scores low; :meth:`label` lowers
+        its ``confidence`` accordingly (see :data:`FAMILIAR`).
+
+        Examples
+        --------
+        >>> import moments_nlp as mn
+        >>> clf = mn.load()
+        >>> bool(clf.familiarity(["The staff were friendly"])[0] > 0.9)
+        True
+        >>> bool(clf.familiarity(["服务很好"])[0] < 0.5)
+        True
+        """
+        return self._scores(as_text_list(X))[:, len(LABELS)]
 
     def predict_proba(self, X: Iterable[object]) -> pd.DataFrame:
         """Calibrated probability of each label, one row per text.
@@ -234,7 +267,11 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
     def label(self, df: Any, text_column: str = "comment", *,
               min_confidence: float | None = None, explain: bool = False,
               touchpoints: bool = False) -> Any:
-        """Label a table: a copy of ``df`` plus ``moment``, ``confidence`` and ``p_<label>``.
+        """Label a table: a copy of ``df`` plus ``moment``, ``confidence``, ``p_<label>`` and
+        ``familiarity``.
+
+        ``confidence`` is the top probability, lowered for texts whose words the model mostly
+        never saw (``familiarity`` below :data:`FAMILIAR`).
 
         Every row and column of ``df`` is kept, in order. Rows whose text is missing or blank get
         ``<NA>`` as label and NaN scores, never a guess. A Dask DataFrame gives back a lazy Dask
@@ -275,17 +312,19 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
             )
         texts = as_text_list(df[text_column])
         keep = np.fromiter((not is_blank(t) for t in texts), dtype=bool, count=len(texts))
-        proba = np.full((len(texts), len(LABELS)), np.nan)
+        scores = np.full((len(texts), len(LABELS) + 1), np.nan)
         if keep.any():
-            proba[keep] = self._proba_array([t for t, k in zip(texts, keep) if k])
+            scores[keep] = self._scores([t for t, k in zip(texts, keep) if k])
+        proba, familiar = scores[:, :len(LABELS)], scores[:, len(LABELS)]
         out = df.copy()
         moment = np.full(len(texts), None, dtype=object)
         moment[keep] = np.asarray(LABELS, dtype=object)[proba[keep].argmax(axis=1)]
         out["moment"] = pd.array(moment, dtype="string")
-        out["confidence"] = np.where(keep, np.nanmax(np.where(keep[:, None], proba, 0), axis=1),
-                                     np.nan)
+        top = np.where(keep, np.nanmax(np.where(keep[:, None], proba, 0), axis=1), np.nan)
+        out["confidence"] = top * np.clip(np.nan_to_num(familiar, nan=1.0) / FAMILIAR, 0, 1)
         for j, label in enumerate(LABELS):
             out[f"p_{label}"] = proba[:, j]
+        out["familiarity"] = familiar
         if min_confidence is not None:
             review = pd.array(np.where(keep, out["confidence"] < min_confidence, False),
                               dtype="boolean")
