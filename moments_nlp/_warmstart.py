@@ -226,7 +226,8 @@ class WarmStartClassifier(MomentClassifier):
             ("classifier", calibrated),
         ])
 
-    def fit(self, X: Iterable[object], y: Iterable[object]) -> WarmStartClassifier:
+    def fit(self, X: Iterable[object], y: Iterable[object],
+            sample_weight: Iterable[float] | None = None) -> WarmStartClassifier:
         """Fit on the new texts and labels, starting from the base. Returns ``self``.
 
         Raises
@@ -241,7 +242,7 @@ class WarmStartClassifier(MomentClassifier):
                                     f"{type(self.base).__name__ if self.base else None}")
         if not float(self.base_weight) >= 0:
             raise TrainingDataError(f"base_weight must be >= 0, got {self.base_weight!r}")
-        super().fit(as_text_list(X), normalize_labels(y))
+        super().fit(as_text_list(X), normalize_labels(y), sample_weight=sample_weight)
         self.base_weight_ = float(self.base_weight)
         return self
 

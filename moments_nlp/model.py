@@ -136,8 +136,13 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
                                                  ensemble=False)),
         ])
 
-    def fit(self, X: Iterable[object], y: Iterable[object]) -> MomentClassifier:
+    def fit(self, X: Iterable[object], y: Iterable[object],
+            sample_weight: Iterable[float] | None = None) -> MomentClassifier:
         """Fit on texts and their labels (any known spelling). Returns ``self``.
+
+        ``sample_weight`` (one non-negative number per text) weights rows in the linear model
+        and its calibration, e.g. to give each data source the same total weight whatever its
+        row count.
 
         Raises
         ------
@@ -150,6 +155,11 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         labels = normalize_labels(y)
         if len(texts) != len(labels):
             raise TrainingDataError(f"got {len(texts)} texts but {len(labels)} labels")
+        weights = None if sample_weight is None else np.asarray(list(sample_weight), dtype=float)
+        if weights is not None and (weights.shape != (len(texts),) or not np.all(weights >= 0)):
+            raise TrainingDataError(
+                f"sample_weight needs one non-negative number per text ({len(texts)}); got "
+                f"{weights.shape[0]} values, min {weights.min() if weights.size else 'n/a'}")
         blank = [i for i, text in enumerate(texts) if is_blank(text)]
         if blank:
             raise TrainingDataError(
@@ -168,14 +178,16 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
 
         # The folds (calibration, share sample) are drawn over row positions; fitting on the
         # rows in one canonical order makes the model a function of the rows, not their order.
-        order = sorted(range(len(texts)), key=lambda i: (texts[i], labels[i]))
+        order = sorted(range(len(texts)), key=lambda i: (
+            texts[i], labels[i], 0.0 if weights is None else float(weights[i])))
         texts = [texts[i] for i in order]
         labels = [labels[i] for i in order]
+        fit_params = {} if weights is None else {"sample_weight": weights[order] / weights.mean()}
         targets = np.asarray(labels, dtype=object)
         steps = self._build().steps
         prepare = Pipeline(steps[:-1])
         features = prepare.fit_transform(texts, targets)
-        classifier = steps[-1][1].fit(features, targets)
+        classifier = steps[-1][1].fit(features, targets, **fit_params)
         self.pipeline_ = Pipeline([*prepare.steps, ("classifier", classifier)])
         held_out = held_out_proba(classifier, features, labels, cv=self.cv,
                                   random_state=self.random_state, groups=texts)

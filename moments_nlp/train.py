@@ -257,7 +257,8 @@ def learning_curve(texts: Sequence[str], labels: Sequence[str], *, folds: int = 
 def train(texts: Iterable[object], labels: Iterable[object], *,
           sources: list[dict[str, str]] | None = None, base: Any = None,
           cv_folds: int = 0, from_stars: bool = False, conflicts: str = "error",
-          duplicates: str = "keep", **options: Any) -> MomentClassifier:
+          duplicates: str = "keep", sample_weight: Iterable[float] | None = None,
+          **options: Any) -> MomentClassifier:
     """Validate labeled texts and fit a :class:`MomentClassifier`.
 
     Blank texts are dropped and counted; labels are normalized (``"positive"`` -> ``magic`` ...);
@@ -285,6 +286,9 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
         method, KDE, uses the held-out sample instead; see :mod:`moments_nlp.shares`).
     from_stars, conflicts, duplicates
         See :func:`validate_training_data`.
+    sample_weight : iterable of float, optional
+        One weight per row (see :meth:`MomentClassifier.fit`); the rows must all survive
+        validation, so drop blank or conflicting rows first.
     **options
         Parameters of :class:`MomentClassifier` (``C``, ``ngram_max``, ``cv`` ...).
 
@@ -307,7 +311,16 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
         min_per_class=minimum,
     )
     summary["sha256"] = data_sha256(text_list, label_list)
-    clf = estimator.fit(text_list, label_list)
+    if sample_weight is not None:
+        weights = list(sample_weight)
+        if len(weights) != len(text_list):
+            raise TrainingDataError(
+                f"sample_weight has {len(weights)} values but {len(text_list)} rows remain after "
+                "validation (blank, duplicate or conflicting rows were dropped); drop them from "
+                "the data before passing weights")
+        clf = estimator.fit(text_list, label_list, sample_weight=weights)
+    else:
+        clf = estimator.fit(text_list, label_list)
     card: dict[str, Any] = {"training": summary, "sources": sources or []}
     if base is not None:
         card["base"] = clf.base_info_()

@@ -89,7 +89,7 @@ def test_label_keeps_rows_and_columns(small_model: mn.MomentClassifier) -> None:
                       index=[7, 8, 9, 10])
     out = small_model.label(df)
     assert list(out.columns) == ["id", "comment", "moment", "confidence", "p_magic",
-                                 "p_ordinary", "p_misery"]
+                                 "p_ordinary", "p_misery", "familiarity"]
     assert list(out.index) == [7, 8, 9, 10] and out["id"].tolist() == [1, 2, 3, 4]
     assert out["moment"].dtype == "string"
     assert out["moment"].isna().tolist() == [False, True, True, False]
@@ -152,3 +152,15 @@ def test_train_on_airline_subset(shared_data: Path) -> None:
     report = clf.evaluate(test["text"], test["label"])
     assert report.macro_f1 > 0.65
     assert report.ece < 0.08
+
+
+def test_unfamiliar_text_gets_lower_confidence_and_review(small_model: mn.MomentClassifier) -> None:
+    texts = ["The staff were friendly and helpful", "Xqzv brrlk wommp snarf"]
+    out = small_model.label(pd.DataFrame({"comment": texts}), min_confidence=0.3)
+    familiar, strange = out["familiarity"].tolist()
+    assert familiar > 0.9 and strange == 0.0
+    top = out[["p_magic", "p_ordinary", "p_misery"]].max(axis=1).tolist()
+    assert out["confidence"].iloc[0] == pytest.approx(top[0])
+    assert out["confidence"].iloc[1] == 0.0 < top[1]
+    assert out["needs_review"].tolist() == [top[0] < 0.3, True]
+    np.testing.assert_allclose(small_model.familiarity(texts), out["familiarity"])
