@@ -55,8 +55,9 @@ class TextWriter:
         else:
             # RFC 4180 line breaks: with "\r\n" as the terminator the csv module quotes every
             # cell holding a lone "\r" too (with "\n" it would not, and the row would split)
-            _nested_as_json(chunk).to_csv(self._handle, sep="," if self.fmt == "csv" else "\t", index=False,
-                         header=self._first, lineterminator="\r\n")
+            _nested_as_json(chunk).to_csv(
+                self._handle, sep="," if self.fmt == "csv" else "\t", index=False,
+                header=self._first, lineterminator="\r\n")
         self._first = False
 
     def close(self) -> None:
