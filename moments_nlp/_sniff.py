@@ -136,10 +136,12 @@ def head_bytes(path: Path, size: int = _SAMPLE) -> bytes:
 def check_not_other_type(path: Path, head: bytes) -> None:
     """Refuse an empty file or one whose magic bytes say it is not delimited text.
 
+    Other binary files are found by :func:`detect_encoding`.
+
     Raises
     ------
     InputError
-        Naming the real type (ZIP / xlsx, gzip, Parquet, xls, PDF, binary) or saying it is empty.
+        Naming the real type (ZIP / xlsx, gzip, Parquet, xls, PDF) or saying it is empty.
 
     Examples
     --------
@@ -153,8 +155,6 @@ def check_not_other_type(path: Path, head: bytes) -> None:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             raise InputError(f"{path} is not CSV text: it is {kind}")
-    if b"\x00" in head and not any(head.startswith(bom) for bom, _ in _BOMS):
-        raise InputError(f"{path} is not CSV text: it is a binary file (it holds NUL bytes)")
 
 
 def _first_invalid_utf8(path: Path) -> int | None:
@@ -181,14 +181,16 @@ def detect_encoding(path: Path, head: bytes) -> str:
     Raises
     ------
     InputError
-        If no text encoding fits (a binary file).
+        If no text encoding fits, or the file holds NUL bytes and is not UTF-8 (a binary file).
     """
     for bom, name in _BOMS:
         if head.startswith(bom):
             return name
     bad = _first_invalid_utf8(path)
-    if bad is None:
+    if bad is None:  # valid UTF-8, even with a stray NUL or control character in a cell
         return "utf-8-sig"
+    if b"\x00" in head:
+        raise InputError(f"{path} is not CSV text: it is a binary file (NUL bytes, not UTF-8)")
     from charset_normalizer import from_bytes
 
     with _open_binary(path) as handle:  # the start plus the bytes around the first bad one
