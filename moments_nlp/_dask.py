@@ -60,17 +60,22 @@ def _serial(model: Any) -> Any:
 class _Shipped:
     """The model as it travels to Dask workers: unpickled at most once per process.
 
-    Pickling gives the model's pickle and its SHA-256; unpickling looks the hash up in a small
-    per-process cache (:data:`_RECEIVED`) first, so a worker that receives the same model again
+    It carries a token made once, where it is created (the SHA-256 of the model's first
+    pickle), and keeps it on every copy: a pickle of the same model need not be the same bytes
+    twice, so the token is never recomputed from a copy. Unpickling looks the token up in a
+    small per-process cache (:data:`_RECEIVED`) first, so a worker that receives the model again
     gets the object it already has.
     """
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, token: str | None = None) -> None:
         self.model = model
+        self.token = token
 
     def __reduce__(self) -> tuple[Any, tuple[str, bytes]]:
         payload = pickle.dumps(self.model, protocol=pickle.HIGHEST_PROTOCOL)
-        return _receive, (hashlib.sha256(payload).hexdigest(), payload)
+        if self.token is None:
+            self.token = hashlib.sha256(payload).hexdigest()
+        return _receive, (self.token, payload)
 
 
 #: Models received by this process, newest last (at most :data:`_KEEP`).
@@ -79,17 +84,17 @@ _KEEP = 2
 _LOCK = threading.Lock()
 
 
-def _receive(digest: str, payload: bytes) -> _Shipped:
+def _receive(token: str, payload: bytes) -> _Shipped:
     """Unpickle a shipped model, or return the one this process already received."""
     with _LOCK:
-        shipped = _RECEIVED.get(digest)
+        shipped = _RECEIVED.get(token)
         if shipped is None:
-            shipped = _Shipped(pickle.loads(payload))
-            _RECEIVED[digest] = shipped
+            shipped = _Shipped(pickle.loads(payload), token)
+            _RECEIVED[token] = shipped
             while len(_RECEIVED) > _KEEP:
                 _RECEIVED.popitem(last=False)
         else:
-            _RECEIVED.move_to_end(digest)
+            _RECEIVED.move_to_end(token)
         return shipped
 
 

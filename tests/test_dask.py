@@ -29,8 +29,10 @@ TEXTS = ["The crew was wonderful", "", None, "Lost my bag 😡 and nobody helped
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     """One cluster for the whole module: starting worker processes is slow."""
+    # ":0": the scheduler's HTTP server takes a free port; with None it tries 8787, and when
+    # another cluster on the machine holds 8787 it leaks a socket (a ResourceWarning)
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as dask_client:
         yield dask_client
 
@@ -91,9 +93,11 @@ def test_a_process_unpickles_a_shipped_model_once(model: mn.MomentClassifier,
                                                   tmp_path: Path) -> None:
     log = tmp_path / "unpickled.log"
     shipped = _dask._Shipped(_counting(model, log))
-    payload = pickle.dumps(shipped)
-    first, again = pickle.loads(payload), pickle.loads(payload)  # as when a key is re-fetched
-    assert first is again and first.model.predict(["Superb crew"]) == ["magic"]
+    first = pickle.loads(pickle.dumps(shipped))
+    again = pickle.loads(pickle.dumps(shipped))  # as when a key is sent again
+    relayed = pickle.loads(pickle.dumps(first))  # a copy passed on by a worker: same token
+    assert first is again is relayed and first.token == shipped.token
+    assert first.model.predict(["Superb crew"]) == ["magic"]
     assert log.read_text().split() == [str(os.getpid())]
 
 
