@@ -5,8 +5,8 @@ Used by :mod:`moments_nlp.io` before a ``.csv`` / ``.tsv`` file goes to pandas:
 * :func:`check_not_other_type`: an empty file, or an ``.xlsx`` / gzip / Parquet / binary file
   renamed to ``.csv``, is refused with a message naming what it really is (magic bytes).
 * :func:`detect_encoding`: UTF-8 (with or without BOM) when every byte decodes as UTF-8; else
-  charset-normalizer's guess, with Windows-1252 preferred among equally good single-byte
-  encodings (what Excel writes in Western Europe).
+  Windows-1252 (what Excel writes in Western Europe) unless it reads measurably messier than
+  charset-normalizer's best guess, which is taken then (cp1250, cp1251, ...).
 * :func:`sniff_delimiter`: ``,`` ``;`` tab or ``|``, from a sample.
 * :func:`check_field_counts`: every record has as many fields as the header, or an
   :class:`~moments_nlp.errors.RaggedRowsError` names the first line that does not.
@@ -41,6 +41,10 @@ __all__ = ["DELIMITERS", "Layout", "check_field_counts", "check_not_other_type",
 DELIMITERS: dict[str, str] = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
 _SEP_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 _SAMPLE = 64 * 1024
+#: How much messier (charset-normalizer's mess ratio) Windows-1252 may read than the best guess
+#: and still be chosen: on short samples the best guess is often a far-fetched code page
+#: (big5 for "Très bien", cp1006 for "café").
+_MESS_TOLERANCE = 0.05
 _BLOCK = 1 << 20
 _MAGIC: list[tuple[bytes, str]] = [
     (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook? save it as .xlsx)"),
@@ -192,6 +196,7 @@ def detect_encoding(path: Path, head: bytes) -> str:
     if b"\x00" in head:
         raise InputError(f"{path} is not CSV text: it is a binary file (NUL bytes, not UTF-8)")
     from charset_normalizer import from_bytes
+    from charset_normalizer.md import mess_ratio
 
     with _open_binary(path) as handle:  # the start plus the bytes around the first bad one
         sample = handle.read(_SAMPLE)
@@ -203,12 +208,11 @@ def detect_encoding(path: Path, head: bytes) -> str:
     if best is None:
         raise InputError(f"{path} is not CSV text: no text encoding fits its bytes (a binary "
                          "file?); pass --encoding if you know it")
-    equally_good = [m.encoding for m in matches if m.chaos <= best.chaos]
-    try:
-        same_as_cp1252 = sample.decode("cp1252") == str(best)
+    try:  # Excel's Western default: kept unless it reads measurably messier than the best
+        western = mess_ratio(sample.decode("cp1252"), maximum_threshold=1.0)
     except UnicodeDecodeError:
-        same_as_cp1252 = False
-    return "cp1252" if "cp1252" in equally_good or same_as_cp1252 else str(best.encoding)
+        western = float("inf")
+    return "cp1252" if western <= best.chaos + _MESS_TOLERANCE else str(best.encoding)
 
 
 def sniff_delimiter(sample: str, *, default: str) -> str:

@@ -171,3 +171,17 @@ def test_layout_string() -> None:
     assert str(Layout("jsonl")) == ""
     assert str(Layout("tsv", sep="\t", encoding="utf-8-sig")) == (
         "delimiter tab (detected), encoding utf-8 (detected)")
+
+
+@pytest.mark.parametrize(("comment", "encoding"), [
+    ("Très bien merci", "cp1252"),  # charset-normalizer alone: big5
+    ("café", "cp1252"),  # charset-normalizer alone: cp1006
+    ("Zażółć gęślą jaźń bardzo źle", "cp1250"),
+    ("Привет всё было ужасно и очень медленно", "cp1251"),
+])
+def test_short_legacy_files_get_a_sensible_encoding(tmp_path: Path, comment: str,
+                                                    encoding: str) -> None:
+    path = tmp_path / "legacy.csv"
+    path.write_bytes(f"id;comment\n1;{comment}\n".encode(encoding))
+    assert detect_encoding(path, head_bytes(path)) == encoding
+    assert read_table(path)["comment"].tolist() == [comment]
