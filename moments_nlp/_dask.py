@@ -2,8 +2,11 @@
 
 ``clf.label(ddf, text_column=...)`` (dispatched here) returns a lazy Dask DataFrame with the same
 added columns as the pandas path, and the same labels: each partition goes through
-:meth:`MomentClassifier.label`. The model is one key of the graph (``dask.delayed``), so it is
-sent to each worker once and shared by all partitions on it, never pickled per partition.
+:meth:`MomentClassifier.label`. The model is one key of the graph (``dask.delayed``), shared by
+all partitions on a worker, never pickled per partition. It travels wrapped in
+:class:`_Shipped`, which each worker process unpickles once: if the scheduler moves the key to a
+worker again (the Active Memory Manager drops spare replicas, work stealing fetches them back),
+the worker reuses the model it already built instead of building another.
 
 Pointing it at a real cluster::
 
@@ -30,8 +33,11 @@ Examples
 from __future__ import annotations
 
 import copy
+import hashlib
+import pickle
+import threading
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -51,9 +57,50 @@ def _serial(model: Any) -> Any:
     return serial
 
 
-def _label_partition(partition: pd.DataFrame, model: Any, text_column: str,
+class _Shipped:
+    """The model as it travels to Dask workers: unpickled at most once per process.
+
+    It carries a token made once, where it is created (the SHA-256 of the model's first
+    pickle), and keeps it on every copy: a pickle of the same model need not be the same bytes
+    twice, so the token is never recomputed from a copy. Unpickling looks the token up in a
+    small per-process cache (:data:`_RECEIVED`) first, so a worker that receives the model again
+    gets the object it already has.
+    """
+
+    def __init__(self, model: Any, token: str | None = None) -> None:
+        self.model = model
+        self.token = token
+
+    def __reduce__(self) -> tuple[Any, tuple[str, bytes]]:
+        payload = pickle.dumps(self.model, protocol=pickle.HIGHEST_PROTOCOL)
+        if self.token is None:
+            self.token = hashlib.sha256(payload).hexdigest()
+        return _receive, (self.token, payload)
+
+
+#: Models received by this process, newest last (at most :data:`_KEEP`).
+_RECEIVED: OrderedDict[str, _Shipped] = OrderedDict()
+_KEEP = 2
+_LOCK = threading.Lock()
+
+
+def _receive(token: str, payload: bytes) -> _Shipped:
+    """Unpickle a shipped model, or return the one this process already received."""
+    with _LOCK:
+        shipped = _RECEIVED.get(token)
+        if shipped is None:
+            shipped = _Shipped(pickle.loads(payload), token)
+            _RECEIVED[token] = shipped
+            while len(_RECEIVED) > _KEEP:
+                _RECEIVED.popitem(last=False)
+        else:
+            _RECEIVED.move_to_end(token)
+        return shipped
+
+
+def _label_partition(partition: pd.DataFrame, shipped: _Shipped, text_column: str,
                      min_confidence: float | None) -> pd.DataFrame:
-    return model.label(partition, text_column, min_confidence=min_confidence)
+    return shipped.model.label(partition, text_column, min_confidence=min_confidence)
 
 
 def label_dask(model: Any, ddf: Any, text_column: str, *,
@@ -86,7 +133,7 @@ def label_dask(model: Any, ddf: Any, text_column: str, *,
         )
     serial = _serial(model)
     meta = serial.label(ddf._meta, text_column, min_confidence=min_confidence)
-    shipped = dask.delayed(serial, name=f"moment-classifier-{uuid.uuid4().hex}")
+    shipped = dask.delayed(_Shipped(serial), name=f"moment-classifier-{uuid.uuid4().hex}")
     return ddf.map_partitions(_label_partition, shipped, text_column, min_confidence,
                               meta=meta, enforce_metadata=False)
 
@@ -122,7 +169,7 @@ def label_chunks_on_cluster(model: Any, chunks: Iterator[pd.DataFrame], address:
     pending: deque[Any] = deque()
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
-        shipped = client.scatter(_serial(model), broadcast=True)
+        shipped = client.scatter(_Shipped(_serial(model)), broadcast=True, hash=False)
         for chunk in chunks:
             pending.append(client.submit(_label_partition, chunk, shipped, text_column,
                                          min_confidence, pure=False))

@@ -35,7 +35,15 @@ from typing import Any
 import pandas as pd
 
 from moments_nlp.errors import InputError
-from moments_nlp.io import count_rows, file_format, iter_chunks, open_writer
+from moments_nlp.io import (
+    Layout,
+    count_rows,
+    file_format,
+    inspect_layout,
+    iter_chunks,
+    open_writer,
+    text_values,
+)
 from moments_nlp.labels import LABELS
 from moments_nlp.model import OUTPUT_COLUMNS
 
@@ -64,6 +72,9 @@ class LabelSummary:
         to 32,767 characters.
     seconds : float
         Wall time.
+    layout : Layout or None
+        How the input was read: delimiter and encoding (detected or given) of CSV / TSV,
+        header rows skipped (Qualtrics exports are detected).
     """
 
     input: Path
@@ -76,10 +87,14 @@ class LabelSummary:
     cleaned_characters: int = 0
     truncated_cells: int = 0
     seconds: float = 0.0
+    layout: Layout | None = None
 
     def __str__(self) -> str:
         counts = ", ".join(f"{self.label_counts.get(label, 0):,} {label}" for label in LABELS)
-        parts = [f"{self.rows:,} rows read", f"{self.labeled:,} labeled ({counts})",
+        read = f"{self.rows:,} rows read"
+        if self.layout is not None and str(self.layout):
+            read += f" ({self.layout})"
+        parts = [read, f"{self.labeled:,} labeled ({counts})",
                  f"{self.blank:,} blank left unlabeled"]
         if self.needs_review is not None:
             parts.append(f"{self.needs_review:,} need review")
@@ -129,11 +144,34 @@ def _check_no_clash(columns: Iterable[object], min_confidence: float | None) -> 
         )
 
 
-def _checked(chunks: Iterator[pd.DataFrame],
-             min_confidence: float | None) -> Iterator[pd.DataFrame]:
-    for chunk in chunks:
-        _check_no_clash(chunk.columns, min_confidence)
-        yield chunk
+class _Checked:
+    """Chunks checked for clashing columns, with the texts of a dotted path as a column.
+
+    A nested text column (``response.comment``) is added to each chunk for labeling;
+    ``added`` says so, and :func:`_without` drops it again before writing.
+    """
+
+    def __init__(self, chunks: Iterator[pd.DataFrame], min_confidence: float | None,
+                 text_column: str) -> None:
+        self._chunks = chunks
+        self._min_confidence = min_confidence
+        self.text_column = text_column
+        self.added = False
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        for chunk in self._chunks:
+            _check_no_clash(chunk.columns, self._min_confidence)
+            texts = text_values(chunk, self.text_column)
+            if self.text_column not in chunk.columns:
+                chunk = chunk.assign(**{self.text_column: texts})
+                self.added = True
+            yield chunk
+
+
+def _without(labeled_chunks: Iterator[pd.DataFrame],
+             checked: _Checked) -> Iterator[pd.DataFrame]:
+    for labeled in labeled_chunks:
+        yield labeled.drop(columns=[checked.text_column]) if checked.added else labeled
 
 
 def _progress(total: int | None, show_progress: bool | None) -> Any:
@@ -146,7 +184,9 @@ def _progress(total: int | None, show_progress: bool | None) -> Any:
 def label_file(input: str | Path, output: str | Path, *, text_column: str,
                model: Any = None, chunk_size: int = 20_000, n_process: int = 1,
                show_progress: bool | None = None, force: bool = False,
-               min_confidence: float | None = None, dask: str | None = None) -> LabelSummary:
+               min_confidence: float | None = None, dask: str | None = None,
+               sep: str | None = None, encoding: str | None = None,
+               skip_rows: int | None = None) -> LabelSummary:
     """Label every row of a survey export and write it, with the labels, to ``output``.
 
     Parameters
@@ -156,7 +196,8 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
     output : str or Path
         Any of the same formats (chosen by extension, independent of the input's).
     text_column : str
-        The column holding the feedback text.
+        The column holding the feedback text; a dotted path such as ``response.comment`` picks
+        a field of nested records (JSONL objects, Parquet structs).
     model : MomentClassifier, optional
         Default: the model shipped with the package (:func:`moments_nlp.load`).
     chunk_size : int, default 20000
@@ -172,6 +213,15 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
     dask : str, optional
         Label on a Dask cluster: a scheduler address (``"tcp://host:8786"``) or ``"local"`` for
         a local cluster of ``n_process`` (at least 2) worker processes.
+    sep : str, optional
+        CSV / TSV delimiter (``","``, ``";"``, ``"tab"``, ``"|"``, ...). Default: sniffed among
+        those four for ``.csv``, tab for ``.tsv``.
+    encoding : str, optional
+        Encoding of a CSV / TSV / JSONL input. Default: UTF-8 if the file is valid UTF-8, else
+        detected (charset-normalizer); the summary says which.
+    skip_rows : int, optional
+        Rows after the header that are not data. Default: 2 for a Qualtrics export (its
+        question-text and ``{"ImportId": ...}`` rows, detected), else 0.
 
     Returns
     -------
@@ -183,8 +233,12 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
         If ``output`` exists and ``force`` is False.
     ColumnNotFoundError
         If ``text_column`` is absent (the message lists the available columns).
+    RaggedRowsError
+        For a CSV / TSV row with more or fewer fields than the header (line and counts).
     InputError
-        For unreadable or unsupported files, or an input that already has the added columns.
+        For unreadable, empty or unsupported files (an ``.xlsx`` or gzip file named ``.csv`` is
+        named as such), a text column holding dicts or lists, or an input that already has the
+        added columns.
     MissingExtraError
         For Parquet / Excel / Dask without their optional dependencies.
     """
@@ -195,15 +249,18 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
         from moments_nlp.persist import load_model
 
         model = load_model()
-    chunks = _checked(iter_chunks(source, chunk_size=chunk_size, columns=[text_column]),
-                      min_confidence)
+    layout = inspect_layout(source, sep=sep, encoding=encoding, skip_rows=skip_rows)
+    checked = _Checked(iter_chunks(source, chunk_size=chunk_size, columns=[text_column],
+                                   layout=layout), min_confidence, text_column)
+    chunks = iter(checked)
+    report = _Report(source, target, min_confidence, show_progress, start, layout)
     if dask is not None:
         from moments_nlp._dask import label_chunks_on_cluster
 
         labeled_chunks = label_chunks_on_cluster(
             model, chunks, dask, text_column=text_column, min_confidence=min_confidence,
             n_workers=max(2, n_process))
-        return _write(labeled_chunks, source, target, min_confidence, show_progress, start)
+        return _write(_without(labeled_chunks, checked), report)
     if n_process > 1:
         from moments_nlp._parallel import worker_pool
 
@@ -212,12 +269,11 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
         try:
             with worker_pool(model, n_process):  # started before any thread (progress bar)
                 labeled_chunks = _label_chunks(model, chunks, text_column, min_confidence)
-                return _write(labeled_chunks, source, target, min_confidence, show_progress,
-                              start)
+                return _write(_without(labeled_chunks, checked), report)
         finally:
             model.set_n_process(previous)
     labeled_chunks = _label_chunks(model, chunks, text_column, min_confidence)
-    return _write(labeled_chunks, source, target, min_confidence, show_progress, start)
+    return _write(_without(labeled_chunks, checked), report)
 
 
 def _label_chunks(model: Any, chunks: Iterator[pd.DataFrame], text_column: str,
@@ -226,9 +282,18 @@ def _label_chunks(model: Any, chunks: Iterator[pd.DataFrame], text_column: str,
         yield model.label(chunk, text_column, min_confidence=min_confidence)
 
 
-def _write(labeled_chunks: Iterator[pd.DataFrame], source: Path, target: Path,
-           min_confidence: float | None, show_progress: bool | None,
-           start: float) -> LabelSummary:
+@dataclass(frozen=True)
+class _Report:
+    source: Path
+    target: Path
+    min_confidence: float | None
+    show_progress: bool | None
+    start: float
+    layout: Layout
+
+
+def _write(labeled_chunks: Iterator[pd.DataFrame], report: _Report) -> LabelSummary:
+    source, target, min_confidence = report.source, report.target, report.min_confidence
     handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                          suffix=".part")
     os.close(handle)
@@ -240,7 +305,8 @@ def _write(labeled_chunks: Iterator[pd.DataFrame], source: Path, target: Path,
     try:
         writer = open_writer(temp, like=target)
         try:
-            with _progress(count_rows(source), show_progress) as bar:
+            total = report.layout.rows if report.layout.rows is not None else count_rows(source)
+            with _progress(total, report.show_progress) as bar:
                 for labeled in labeled_chunks:
                     writer.write(labeled)
                     tally.add(labeled)
@@ -258,5 +324,5 @@ def _write(labeled_chunks: Iterator[pd.DataFrame], source: Path, target: Path,
         label_counts={label: tally.counts.get(label, 0) for label in LABELS},
         needs_review=tally.review if min_confidence is not None else None,
         cleaned_characters=writer.cleaned_characters, truncated_cells=writer.truncated_cells,
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - report.start, layout=report.layout,
     )

@@ -77,9 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("label", help="label a survey export (csv, tsv, jsonl, parquet, xlsx)")
     p.add_argument("input", type=_existing_file, help="input file")
     p.add_argument("-o", "--output", required=True, help="output file (format from extension)")
-    p.add_argument("--text-column", required=True, help="column holding the feedback text")
+    p.add_argument("--text-column", required=True,
+                   help="column holding the feedback text (a dotted path such as "
+                        "response.comment for nested JSONL records)")
     _model_arg(p)
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.add_argument("--sep", default=None, metavar="CHAR",
+                   help="CSV delimiter: ',' ';' tab '|' ... (default: sniffed)")
+    p.add_argument("--encoding", default=None,
+                   help="input encoding, e.g. cp1252 (default: UTF-8, else detected)")
+    p.add_argument("--skip-rows", type=int, default=None, metavar="N",
+                   help="rows after the header that are not data (default: 2 for a Qualtrics "
+                        "export, detected, else 0)")
     p.add_argument("--chunk-size", type=int, default=20_000, help="rows per chunk")
     p.add_argument("--n-process", type=int, default=1, help="processes for spaCy")
     p.add_argument("--min-confidence", type=float, default=None,
@@ -164,6 +173,7 @@ def _label(args: argparse.Namespace) -> int:
         model=_load(args) if args.model else None, chunk_size=args.chunk_size,
         n_process=args.n_process, show_progress=False if args.no_progress else None,
         force=args.force, min_confidence=args.min_confidence, dask=args.dask,
+        sep=args.sep, encoding=args.encoding, skip_rows=args.skip_rows,
     )
     print(summary)
     return 0

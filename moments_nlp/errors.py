@@ -6,7 +6,8 @@ keeps working for callers that do not know this library::
     MomentsError (ValueError)
     ├── UnknownLabelError        a label value outside the closed vocabulary
     ├── InputError               bad texts or tables: wrong type, missing column, bad file
-    │   └── ColumnNotFoundError  a named column is absent (lists the available ones)
+    │   ├── ColumnNotFoundError  a named column is absent (lists the available ones)
+    │   └── RaggedRowsError      a CSV row with more or fewer fields than the header
     ├── TrainingDataError        labeled data that cannot train a model
     ├── ModelIntegrityError      a model folder is missing, altered or garbled
     │   └── UntrustedModelError  a pickle from outside the package without ``trusted=True``
@@ -28,6 +29,7 @@ __all__ = [
     "UnknownLabelError",
     "InputError",
     "ColumnNotFoundError",
+    "RaggedRowsError",
     "TrainingDataError",
     "ModelIntegrityError",
     "UntrustedModelError",
@@ -53,6 +55,10 @@ class ColumnNotFoundError(InputError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class RaggedRowsError(InputError):
+    """A CSV / TSV record whose field count differs from the header's (names line and counts)."""
 
 
 class TrainingDataError(MomentsError):

@@ -34,30 +34,40 @@ Examples
 
 from __future__ import annotations
 
-import gzip
-import io as _io
-import json
+import codecs
+import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from moments_nlp._nested import flatten, nested_path, text_values
+from moments_nlp._sniff import Layout, head_bytes, is_qualtrics, text_layout
+from moments_nlp._writers import (
+    EXCEL_CELL_LIMIT,
+    ParquetWriter,
+    TableWriter,
+    TextWriter,
+    XlsxWriter,
+)
 from moments_nlp.errors import ColumnNotFoundError, InputError, MomentsError, require
 from moments_nlp.labels import normalize_labels, stars_to_label
 
 __all__ = [
     "EXCEL_CELL_LIMIT",
     "FORMATS",
+    "Layout",
     "TableWriter",
     "XlsxWriter",
     "count_rows",
     "file_format",
+    "inspect_layout",
     "iter_chunks",
     "open_writer",
     "read_labeled",
     "read_table",
+    "text_values",
 ]
 
 #: Extension -> format name. Compressed variants end in ``.gz``.
@@ -65,9 +75,7 @@ FORMATS: dict[str, str] = {
     ".csv": "csv", ".csv.gz": "csv", ".tsv": "tsv", ".tsv.gz": "tsv",
     ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".parquet": "parquet", ".xlsx": "xlsx",
 }
-#: Most characters an Excel cell holds.
-EXCEL_CELL_LIMIT = 32_767
-_CSV_OPTIONS: dict[str, Any] = {"dtype": str, "na_filter": False, "encoding": "utf-8-sig"}
+_CSV_OPTIONS: dict[str, Any] = {"dtype": str, "na_filter": False, "index_col": False}
 
 
 def file_format(path: str | Path) -> str:
@@ -94,29 +102,112 @@ def _is_gzip(path: Path) -> bool:
     return path.name.lower().endswith(".gz")
 
 
-def _wrap_read_error(path: Path, fmt: str, exc: BaseException) -> InputError:
+def _wrap_read_error(path: Path, fmt: str, exc: BaseException,
+                     encoding: str | None = None) -> InputError:
     if isinstance(exc, UnicodeDecodeError):
-        return InputError(f"cannot read {path}: it is not UTF-8 text ({exc.reason} at byte "
-                          f"{exc.start}); re-save it as UTF-8")
+        name = "UTF-8" if encoding in (None, "utf-8", "utf-8-sig") else encoding
+        return InputError(f"cannot read {path}: it is not {name} text ({exc.reason} at byte "
+                          f"{exc.start} of a block); pass its encoding with --encoding "
+                          "(encoding=...), e.g. cp1252")
     return InputError(f"cannot read {path} as {fmt}: {type(exc).__name__}: {exc}")
 
 
-def _check_columns(path: Path, available: Sequence[object], wanted: Sequence[str]) -> None:
-    missing = [c for c in wanted if c not in available]
-    if missing:
-        raise ColumnNotFoundError(
-            f"column {missing[0]!r} not found in {path}; available columns: "
-            f"{[str(c) for c in available]}"
-        )
+def _check_columns(path: Path, frame: pd.DataFrame, wanted: Sequence[str]) -> None:
+    for column in wanted:
+        if column in frame.columns:
+            continue
+        nested = nested_path(frame, column)
+        if nested is None:
+            raise ColumnNotFoundError(
+                f"column {column!r} not found in {path}; available columns: "
+                f"{[str(c) for c in frame.columns]}"
+            )
+        head, key = nested
+        keys = list(flatten(frame, head).columns)
+        if len(frame) and key not in keys:
+            raise ColumnNotFoundError(
+                f"column {column!r} not found in {path}: {head!r} has the fields "
+                f"{[f'{head}.{k}' for k in keys]}"
+            )
+
+
+def inspect_layout(path: str | Path, *, sep: str | None = None, encoding: str | None = None,
+                   skip_rows: int | None = None) -> Layout:
+    """Check a file and find how to read it: delimiter, encoding, rows to skip.
+
+    CSV / TSV: a file of another type under a ``.csv`` name (xlsx, gzip, Parquet, binary) or an
+    empty file is refused; the encoding is detected unless given (UTF-8, else
+    charset-normalizer's guess); a ``.csv`` delimiter is sniffed among ``, ; tab |`` unless
+    given; every row must have as many fields as the header. Any format: a Qualtrics export's
+    two extra header rows are detected and skipped unless ``skip_rows`` is given.
+
+    Raises
+    ------
+    RaggedRowsError
+        For a row with more or fewer fields than the header (line and counts).
+    InputError
+        For a missing, empty, mistyped or undecodable file, or bad options.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "eu.csv"
+    >>> _ = path.write_bytes("ID;Kommentar\\n1;Très bien, merci\\n".encode("cp1252"))
+    >>> str(inspect_layout(path))
+    "delimiter ';' (detected), encoding cp1252 (detected)"
+    """
+    path = Path(path)
+    fmt = file_format(path)
+    if not path.is_file():
+        raise InputError(f"no such file: {path}")
+    if skip_rows is not None and skip_rows < 0:
+        raise InputError(f"skip_rows must be 0 or more, got {skip_rows}")
+    if sep is not None and fmt not in ("csv", "tsv"):
+        raise InputError(f"sep applies to CSV and TSV files, not to {fmt} ({path})")
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise InputError(f"unknown encoding {encoding!r}") from exc
+    layout = Layout(fmt, encoding=encoding, encoding_given=encoding is not None)
+    try:
+        if fmt in ("csv", "tsv"):
+            layout = text_layout(path, fmt, sep=sep, encoding=encoding)
+        elif fmt == "jsonl" and not head_bytes(path).strip():
+            raise InputError(f"{path} is empty: expected one JSON object per line")
+        if skip_rows is None:
+            first = next(_raw_chunks(path, layout, 2), None)
+            qualtrics = first is not None and is_qualtrics(first)
+            skip_rows = 2 if qualtrics else 0
+            layout = dataclasses.replace(layout, qualtrics=qualtrics)
+    except MomentsError:
+        raise
+    except Exception as exc:
+        raise _wrap_read_error(path, fmt, exc, layout.encoding) from exc
+    rows = None if layout.rows is None else max(layout.rows - skip_rows, 0)
+    return dataclasses.replace(layout, skip_rows=skip_rows, rows=rows)
+
+
+def _skipped(chunks: Iterator[pd.DataFrame], skip: int) -> Iterator[pd.DataFrame]:
+    for chunk in chunks:
+        if skip:
+            dropped = min(skip, len(chunk))
+            chunk, skip = chunk.iloc[dropped:], skip - dropped
+            if chunk.empty:
+                continue
+        yield chunk
 
 
 def iter_chunks(path: str | Path, *, chunk_size: int = 20_000,
-                columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+                columns: Sequence[str] | None = None, layout: Layout | None = None,
+                **options: Any) -> Iterator[pd.DataFrame]:
     """Read a table in chunks of at most ``chunk_size`` rows, in file order.
 
     Every format is streamed: memory does not grow with the file. Every chunk has a default
     ``RangeIndex`` continuing the previous one. ``columns`` are checked, not selected: all
-    columns are always read.
+    columns are always read (a dotted path such as ``response.comment`` checks a nested field).
+    ``layout`` (from :func:`inspect_layout`) says how to read the file; without it, it is
+    inspected with ``options`` (``sep``, ``encoding``, ``skip_rows``).
 
     Raises
     ------
@@ -136,15 +227,13 @@ def iter_chunks(path: str | Path, *, chunk_size: int = 20_000,
     path = Path(path)
     if chunk_size < 1:
         raise InputError(f"chunk_size must be a positive number of rows, got {chunk_size}")
-    fmt = file_format(path)
-    if not path.is_file():
-        raise InputError(f"no such file: {path}")
+    layout = layout or inspect_layout(path, **options)
     start = 0
     checked = False
     try:
-        for chunk in _raw_chunks(path, fmt, chunk_size):
+        for chunk in _skipped(_raw_chunks(path, layout, chunk_size), layout.skip_rows):
             if not checked:
-                _check_columns(path, list(chunk.columns), columns or [])
+                _check_columns(path, chunk, columns or [])
                 checked = True
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)
@@ -152,21 +241,25 @@ def iter_chunks(path: str | Path, *, chunk_size: int = 20_000,
     except MomentsError:
         raise
     except Exception as exc:  # any parser error: say which file and which format
-        raise _wrap_read_error(path, fmt, exc) from exc
-    if not checked:  # a file with a header but no rows (or nothing at all)
-        empty = read_table(path)
-        _check_columns(path, list(empty.columns), columns or [])
+        raise _wrap_read_error(path, layout.fmt, exc, layout.encoding) from exc
+    if not checked:  # a file with a header but no rows
+        try:
+            empty = _empty(path, layout)
+        except Exception as exc:
+            raise _wrap_read_error(path, layout.fmt, exc, layout.encoding) from exc
+        _check_columns(path, empty, columns or [])
         yield empty
 
 
-def _raw_chunks(path: Path, fmt: str, chunk_size: int) -> Iterator[pd.DataFrame]:
+def _raw_chunks(path: Path, layout: Layout, chunk_size: int) -> Iterator[pd.DataFrame]:
+    fmt = layout.fmt
     if fmt in ("csv", "tsv"):
-        sep = "," if fmt == "csv" else "\t"
-        with pd.read_csv(path, sep=sep, chunksize=chunk_size, **_CSV_OPTIONS) as reader:
+        with pd.read_csv(path, sep=layout.sep, encoding=layout.encoding, chunksize=chunk_size,
+                         **_CSV_OPTIONS) as reader:
             yield from reader
     elif fmt == "jsonl":
         with pd.read_json(path, lines=True, chunksize=chunk_size, dtype=False,
-                          encoding="utf-8") as reader:
+                          encoding=layout.encoding or "utf-8") as reader:
             yield from reader
     elif fmt == "parquet":
         pq = require("pyarrow.parquet", "parquet")
@@ -209,12 +302,8 @@ def _xlsx_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         book.close()
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
-    frames = list(_xlsx_chunks(path, 1_000_000))
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-
-
-def read_table(path: str | Path, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+def read_table(path: str | Path, *, columns: Sequence[str] | None = None,
+               layout: Layout | None = None, **options: Any) -> pd.DataFrame:
     """Read a whole table; the format comes from the extension.
 
     Parameters
@@ -223,6 +312,10 @@ def read_table(path: str | Path, *, columns: Sequence[str] | None = None) -> pd.
         A ``.csv``, ``.csv.gz``, ``.tsv``, ``.jsonl``, ``.parquet`` or ``.xlsx`` file.
     columns : sequence of str, optional
         Columns that must be present (all columns are returned).
+    layout : Layout, optional
+        How to read it (from :func:`inspect_layout`); else inspected with ``options``.
+    **options
+        ``sep``, ``encoding``, ``skip_rows``: see :func:`inspect_layout`.
 
     Returns
     -------
@@ -247,27 +340,29 @@ def read_table(path: str | Path, *, columns: Sequence[str] | None = None) -> pd.
     [{'id': 1, 'comment': 'Great'}]
     """
     path = Path(path)
-    fmt = file_format(path)
-    if not path.is_file():
-        raise InputError(f"no such file: {path}")
+    layout = layout or inspect_layout(path, **options)
+    if layout.fmt != "parquet":
+        frames = list(iter_chunks(path, chunk_size=1_000_000, columns=columns, layout=layout))
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    require("pyarrow", "parquet")
     try:
-        if fmt in ("csv", "tsv"):
-            frame = pd.read_csv(path, sep="," if fmt == "csv" else "\t", **_CSV_OPTIONS)
-        elif fmt == "jsonl":
-            frame = pd.read_json(path, lines=True, dtype=False, encoding="utf-8")
-        elif fmt == "parquet":
-            require("pyarrow", "parquet")
-            frame = pd.read_parquet(path)
-        else:
-            frame = _read_xlsx(path)
-    except MomentsError:
-        raise
-    except pd.errors.EmptyDataError:
-        frame = pd.DataFrame()
+        frame = pd.read_parquet(path)
     except Exception as exc:
-        raise _wrap_read_error(path, fmt, exc) from exc
-    _check_columns(path, list(frame.columns), columns or [])
+        raise _wrap_read_error(path, "parquet", exc) from exc
+    if layout.skip_rows:
+        frame = frame.iloc[layout.skip_rows:].reset_index(drop=True)
+    _check_columns(path, frame, columns or [])
     return frame
+
+
+def _empty(path: Path, layout: Layout) -> pd.DataFrame:
+    """The columns of a file without data rows."""
+    if layout.fmt in ("csv", "tsv"):
+        return pd.read_csv(path, sep=layout.sep, encoding=layout.encoding, nrows=0,
+                           **_CSV_OPTIONS)
+    if layout.fmt == "parquet":
+        return pd.read_parquet(path).iloc[:0]
+    return pd.DataFrame()
 
 
 def read_labeled(path: str | Path, *, text_column: str, label_column: str,
@@ -323,158 +418,6 @@ def count_rows(path: str | Path) -> int | None:
     return None
 
 
-# ------------------------------------------------------------------------------------ writing
-class TableWriter(Protocol):
-    """Writes chunks of one table to one file; ``close`` finishes the file."""
-
-    cleaned_characters: int
-    truncated_cells: int
-
-    def write(self, chunk: pd.DataFrame) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class _TextWriter:
-    """CSV, TSV or JSONL, appended chunk by chunk (gzip when the target name ends in .gz)."""
-
-    def __init__(self, path: Path, fmt: str, *, compress: bool) -> None:
-        self.fmt = fmt
-        self.cleaned_characters = 0
-        self.truncated_cells = 0
-        self._first = True
-        raw: Any = gzip.open(path, "wb") if compress else open(path, "wb")  # noqa: SIM115
-        self._handle = _io.TextIOWrapper(raw, encoding="utf-8", newline="")
-
-    def write(self, chunk: pd.DataFrame) -> None:
-        if self.fmt == "jsonl":
-            for record in chunk.to_dict("records"):
-                self._handle.write(json.dumps({str(k): _json_value(v) for k, v in record.items()},
-                                              ensure_ascii=False))
-                self._handle.write("\n")
-        else:
-            # RFC 4180 line breaks: with "\r\n" as the terminator the csv module quotes every
-            # cell holding a lone "\r" too (with "\n" it would not, and the row would split)
-            chunk.to_csv(self._handle, sep="," if self.fmt == "csv" else "\t", index=False,
-                         header=self._first, lineterminator="\r\n")
-        self._first = False
-
-    def close(self) -> None:
-        self._handle.close()
-
-
-def _json_value(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (float, np.floating)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (pd.Timestamp, np.datetime64)):
-        return pd.Timestamp(value).isoformat()
-    if isinstance(value, (str, int, bool, list, dict)):
-        return value
-    return str(value)
-
-
-class _ParquetWriter:
-    """Parquet row groups, one per chunk, all with the schema of the first chunk."""
-
-    def __init__(self, path: Path) -> None:
-        self._pa = require("pyarrow", "parquet")
-        self._pq = require("pyarrow.parquet", "parquet")
-        self._path = path
-        self._writer: Any = None
-        self.cleaned_characters = 0
-        self.truncated_cells = 0
-
-    def write(self, chunk: pd.DataFrame) -> None:
-        pa: Any = self._pa
-        if self._writer is None:
-            table = pa.Table.from_pandas(chunk, preserve_index=False)
-            self._writer = self._pq.ParquetWriter(self._path, table.schema)  # type: ignore[attr-defined]
-        else:
-            try:
-                table = pa.Table.from_pandas(chunk, schema=self._writer.schema,
-                                             preserve_index=False)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-                raise InputError(
-                    f"a column changes type between chunks ({exc}); Parquet needs one type per "
-                    "column: use a larger chunk_size or give the column one type in the input"
-                ) from exc
-        self._writer.write_table(table)
-
-    def close(self) -> None:
-        if self._writer is None:  # no rows at all: still write a valid, empty file
-            return
-        self._writer.close()
-
-
-class XlsxWriter:
-    """An ``.xlsx`` sheet written row by row (openpyxl write-only mode).
-
-    Characters Excel cannot store are removed and cells longer than :data:`EXCEL_CELL_LIMIT`
-    are cut; both are counted. Strings are always text cells (``=...`` is not a formula).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, pandas as pd
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "out.xlsx"
-    >>> writer = XlsxWriter(path)
-    >>> writer.write(pd.DataFrame({"comment": ["bell\\x07", "=1+1"]}))
-    >>> writer.close()
-    >>> writer.cleaned_characters, pd.read_excel(path)["comment"].tolist()
-    (1, ['bell', '=1+1'])
-    """
-
-    def __init__(self, path: Path) -> None:
-        openpyxl: Any = require("openpyxl", "excel")
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
-
-        self._path = path
-        self._illegal = ILLEGAL_CHARACTERS_RE
-        self._cell = WriteOnlyCell
-        self._book = openpyxl.Workbook(write_only=True)
-        self._sheet = self._book.create_sheet("labeled")
-        self._first = True
-        self.cleaned_characters = 0
-        self.truncated_cells = 0
-
-    def _value(self, value: Any) -> Any:
-        if value is None or value is pd.NA or value is pd.NaT:
-            return None
-        if isinstance(value, (float, np.floating)) and np.isnan(value):
-            return None
-        if isinstance(value, np.generic):
-            value = value.item()
-        if isinstance(value, pd.Timestamp):
-            value = value.isoformat() if value.tzinfo is not None else value.to_pydatetime()
-        if isinstance(value, (list, dict)):
-            value = json.dumps(value, ensure_ascii=False)
-        if isinstance(value, str):
-            cleaned, removed = self._illegal.subn("", value)
-            self.cleaned_characters += removed
-            if len(cleaned) > EXCEL_CELL_LIMIT:
-                cleaned = cleaned[:EXCEL_CELL_LIMIT]
-                self.truncated_cells += 1
-            cell = self._cell(self._sheet, value=cleaned)
-            cell.data_type = "s"  # text, even when it starts with "="
-            return cell
-        return value
-
-    def write(self, chunk: pd.DataFrame) -> None:
-        if self._first:
-            self._sheet.append([self._value(str(c)) for c in chunk.columns])
-            self._first = False
-        for row in chunk.itertuples(index=False, name=None):
-            self._sheet.append([self._value(v) for v in row])
-
-    def close(self) -> None:
-        self._book.save(self._path)
-
-
 def open_writer(path: str | Path, *, like: str | Path | None = None) -> TableWriter:
     """A writer for ``path``, in the format of ``like`` (default: of ``path`` itself).
 
@@ -494,7 +437,7 @@ def open_writer(path: str | Path, *, like: str | Path | None = None) -> TableWri
     target = Path(like) if like is not None else path
     fmt = file_format(target)
     if fmt in ("csv", "tsv", "jsonl"):
-        return _TextWriter(path, fmt, compress=_is_gzip(target))
+        return TextWriter(path, fmt, compress=_is_gzip(target))
     if fmt == "parquet":
-        return _ParquetWriter(path)
+        return ParquetWriter(path)
     return XlsxWriter(path)

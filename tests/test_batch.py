@@ -128,7 +128,8 @@ def test_summary_line_says_what_happened(tmp_path: Path, model: mn.MomentClassif
     summary = mn.label_file(source, tmp_path / "out.xlsx", text_column="comment", model=model,
                             min_confidence=0.99)
     line = str(summary)
-    assert re.search(r"^15 rows read; 12 labeled \(\d+ magic, \d+ ordinary, \d+ misery\); "
+    assert re.search(r"^15 rows read \(delimiter ',' \(detected\), encoding utf-8 \(detected\)\); "
+                     r"12 labeled \(\d+ magic, \d+ ordinary, \d+ misery\); "
                      r"3 blank left unlabeled; \d+ need review; xlsx: 4 characters cleaned, "
                      r"1 cells cut to 32,767 characters; [\d.]+s \([\d,]+ rows/s\) -> .*out.xlsx$",
                      line), line

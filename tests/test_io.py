@@ -115,11 +115,11 @@ def test_wrong_format_names_the_file(tmp_path: Path, name: str, content: bytes, 
         list(iter_chunks(path))
 
 
-def test_not_utf8_names_the_file(tmp_path: Path) -> None:
+def test_undecodable_with_the_given_encoding_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "latin.csv"
     path.write_bytes("comment\ncaf\xe9 cr\xe8me\n".encode("latin-1"))
-    with pytest.raises(InputError, match=r"latin\.csv: it is not UTF-8"):
-        read_table(path)
+    with pytest.raises(InputError, match=r"latin\.csv: it is not UTF-8 text.*--encoding"):
+        read_table(path, encoding="utf-8")
 
 
 def test_unknown_extension_and_missing_file(tmp_path: Path) -> None:
