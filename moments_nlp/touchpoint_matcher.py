@@ -51,8 +51,9 @@ __all__ = [
 
 #: The default touchpoints, in the order results are given.
 TOUCHPOINTS: tuple[str, ...] = ("staff", "wait_time", "cleanliness", "price_billing",
-                                "product_quality", "delivery", "digital", "communication",
-                                "facilities", "policy")
+                                "product_quality", "food_drink", "delivery", "digital", "network",
+                                "communication", "booking", "facilities", "atmosphere",
+                                "accommodation", "policy")
 _KEYS = ("phrases", "words", "patterns", "exclude")
 Vocabulary = dict[str, dict[str, list[Any]]]
 
