@@ -51,14 +51,16 @@ def _speed_texts(shared: Path, n: int) -> tuple[list[str], str]:
     if not parts:
         parts = [pd.read_csv(ROOT / "data" / "seed_feedback.csv")["text"]]
         source = "data/seed_feedback.csv (repeated)"
-    texts = pd.concat(parts).drop_duplicates().tolist()
-    if len(texts) < n:
-        texts = (texts * (n // len(texts) + 1))
-    # interleave long reviews and short tweets
-    texts = texts[:n] if len(parts) < 2 else [t for pair in zip(
-        parts[0].drop_duplicates().tolist(), parts[1].drop_duplicates().tolist())
-        for t in pair][:n]
-    return texts, source
+    if len(parts) == 2:  # long reviews and short tweets alternate while both last
+        long, short = (part.drop_duplicates().tolist() for part in parts)
+        mixed = [t for pair in zip(long, short) for t in pair]
+        rest = long[len(short):] + short[len(long):]
+        texts = list(dict.fromkeys(mixed + rest))
+    else:
+        texts = pd.concat(parts).drop_duplicates().tolist()
+    while len(texts) < n:
+        texts = texts + texts
+    return texts[:n], source
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Moments of Truth one by one: a moment per (comment, touchpoint).
 
-A comment such as ``"Great food but the service was painfully slow"`` is one Moment of Magic
+A comment such as ``"Great food but we waited an hour for it"`` is one Moment of Magic
 (``food_drink``) and one Moment of Misery (``wait_time``), whatever its overall label. For every
 text :func:`moments`
 
@@ -12,7 +12,13 @@ text :func:`moments`
 3. scores every piece that mentions a touchpoint with the same model, in one batched
    ``predict_proba`` call for all texts;
 4. gives each touchpoint the *pooled* moment of the pieces that mention it (the mean of their
-   probabilities), with the piece that speaks most clearly for that moment as ``evidence``.
+   probabilities), with the piece that speaks most clearly for that moment as ``evidence``;
+5. backs off to the comment: a touchpoint that comes out ``ordinary`` from a piece shorter
+   than its text, in a comment ``predict`` calls ``magic`` (``misery``) and none of whose
+   touchpoints is ``misery`` (``magic``), takes the comment's probabilities (one more batched
+   call, over those comments only). A clause alone often lacks the words that carry the
+   sentiment of the comment around it; on ``bench/moments.py`` this is what keeps
+   single-minded comments at least as accurate as their own label.
 
 A text that mentions no touchpoint gets one ``general`` row scored on the whole text, so its
 moment is what ``predict`` says; blank and missing texts get no row. The comment's own label
@@ -21,10 +27,10 @@ stays ``predict``'s: moments are the finer view.
 Examples
 --------
 >>> import moments_nlp as mn
->>> text = "Great food but the service was painfully slow"
+>>> text = "Great food but we waited an hour for it"
 >>> rows = mn.moments([text])
 >>> rows[["text_id", "touchpoint", "evidence"]].values.tolist()
-[[0, 'food_drink', 'Great food'], [0, 'wait_time', 'but the service was painfully slow']]
+[[0, 'wait_time', 'but we waited an hour for it'], [0, 'food_drink', 'Great food']]
 >>> row = rows.iloc[1]
 >>> text[row.start:row.end] == row.evidence
 True
@@ -56,6 +62,8 @@ GENERAL = "general"
 MOMENT_COLUMNS: tuple[str, ...] = ("text_id", "touchpoint", "moment", "confidence",
                                    *(f"p_{label}" for label in LABELS), "evidence", "start", "end")
 
+_OPPOSITE = {LABELS.index("magic"): LABELS.index("misery"),
+             LABELS.index("misery"): LABELS.index("magic")}
 # one planned row: text position, touchpoint, indices of its scored pieces, evidence candidates
 _Plan = tuple[int, str, list[int], list[tuple[int, int]]]
 
@@ -101,6 +109,44 @@ def _piece_of(pieces: list[tuple[int, int]], char: int) -> int:
         else:
             break
     return best
+
+
+def _back_off(clf: MomentClassifier, plan: list[_Plan], pooled: np.ndarray,
+              strings: list[str]) -> None:
+    """Ordinary pieces of a polar comment that no piece contradicts take the comment's scores.
+
+    A clause read alone often holds no sentiment word (``"the sofa itself arrived"``) while
+    the comment around it is clearly Magic or Misery. When the comment's own label is ``magic``
+    (``misery``), no touchpoint of it is ``misery`` (``magic``) and a touchpoint came out
+    ``ordinary`` from a piece shorter than the text, that touchpoint gets the comment's
+    probabilities (``predict``'s), in place. Changes ``pooled``.
+    """
+    ordinary, labels = LABELS.index("ordinary"), pooled.argmax(axis=1)
+    by_text: dict[int, list[int]] = {}
+    for r, (i, name, _scored, spans) in enumerate(plan):
+        if name != GENERAL:
+            by_text.setdefault(i, []).append(r)
+    wanted = [i for i, rs in by_text.items()
+              if any(labels[r] == ordinary and _shorter(plan[r][3], strings[i]) for r in rs)]
+    if not wanted:
+        return
+    whole = np.asarray(clf.predict_proba([strings[i] for i in wanted]), dtype=np.float64)
+    for i, comment in zip(wanted, whole):
+        label = int(comment.argmax())
+        if label == ordinary:
+            continue
+        opposite = _OPPOSITE[label]
+        rows = by_text[i]
+        if any(labels[r] == opposite for r in rows):
+            continue
+        for r in rows:
+            if labels[r] == ordinary and _shorter(plan[r][3], strings[i]):
+                pooled[r] = comment
+
+
+def _shorter(spans: list[tuple[int, int]], text: str) -> bool:
+    """Whether the pieces leave out part of the (stripped) text."""
+    return sum(end - start for start, end in spans) < len(text.strip())
 
 
 def _empty(index_dtype: Any) -> pd.DataFrame:
@@ -170,8 +216,10 @@ def moments(texts: Iterable[object], *, model: MomentClassifier | None = None,
     plan, to_score = _plan(strings, matcher)
     if not plan:
         return _empty(ids.dtype)
-    proba = np.asarray(_model(model).predict_proba(to_score), dtype=np.float64)
+    clf = _model(model)
+    proba = np.asarray(clf.predict_proba(to_score), dtype=np.float64)
     pooled = np.vstack([proba[scored].mean(axis=0) for _, _, scored, _ in plan])
+    _back_off(clf, plan, pooled, strings)
     best = pooled.argmax(axis=1)
     evidence = [spans[int(np.argmax(proba[scored, label]))]
                 for (_, _, scored, spans), label in zip(plan, best)]
