@@ -146,7 +146,8 @@ def _progress(total: int | None, show_progress: bool | None) -> Any:
 def label_file(input: str | Path, output: str | Path, *, text_column: str,
                model: Any = None, chunk_size: int = 20_000, n_process: int = 1,
                show_progress: bool | None = None, force: bool = False,
-               min_confidence: float | None = None, dask: str | None = None) -> LabelSummary:
+               min_confidence: float | None = None, dask: str | None = None,
+               moments: str | Path | None = None) -> LabelSummary:
     """Label every row of a survey export and write it, with the labels, to ``output``.
 
     Parameters
@@ -172,6 +173,9 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
     dask : str, optional
         Label on a Dask cluster: a scheduler address (``"tcp://host:8786"``) or ``"local"`` for
         a local cluster of ``n_process`` (at least 2) worker processes.
+    moments : str or Path, optional
+        Also write the moments per touchpoint (:func:`moments_nlp.moments.moments`) to this
+        file, any format as for ``output``; ``text_id`` is the 0-based row of the input.
 
     Returns
     -------
@@ -191,19 +195,22 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
     start = time.perf_counter()
     source, target = Path(input), Path(output)
     _check_paths(source, target, force=force)
+    if moments is not None:
+        _check_paths(source, Path(moments), force=force)
     if model is None:
         from moments_nlp.persist import load_model
 
         model = load_model()
     chunks = _checked(iter_chunks(source, chunk_size=chunk_size, columns=[text_column]),
                       min_confidence)
+    sink = None if moments is None else _MomentsSink(Path(moments), model, text_column)
     if dask is not None:
         from moments_nlp._dask import label_chunks_on_cluster
 
         labeled_chunks = label_chunks_on_cluster(
             model, chunks, dask, text_column=text_column, min_confidence=min_confidence,
             n_workers=max(2, n_process))
-        return _write(labeled_chunks, source, target, min_confidence, show_progress, start)
+        return _write(labeled_chunks, source, target, min_confidence, show_progress, start, sink)
     if n_process > 1:
         from moments_nlp._parallel import worker_pool
 
@@ -213,11 +220,11 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
             with worker_pool(model, n_process):  # started before any thread (progress bar)
                 labeled_chunks = _label_chunks(model, chunks, text_column, min_confidence)
                 return _write(labeled_chunks, source, target, min_confidence, show_progress,
-                              start)
+                              start, sink)
         finally:
             model.set_n_process(previous)
     labeled_chunks = _label_chunks(model, chunks, text_column, min_confidence)
-    return _write(labeled_chunks, source, target, min_confidence, show_progress, start)
+    return _write(labeled_chunks, source, target, min_confidence, show_progress, start, sink)
 
 
 def _label_chunks(model: Any, chunks: Iterator[pd.DataFrame], text_column: str,
@@ -226,9 +233,7 @@ def _label_chunks(model: Any, chunks: Iterator[pd.DataFrame], text_column: str,
         yield model.label(chunk, text_column, min_confidence=min_confidence)
 
 
-def _write(labeled_chunks: Iterator[pd.DataFrame], source: Path, target: Path,
-           min_confidence: float | None, show_progress: bool | None,
-           start: float) -> LabelSummary:
+def _temp_beside(target: Path) -> Path:
     handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                          suffix=".part")
     os.close(handle)
@@ -236,6 +241,34 @@ def _write(labeled_chunks: Iterator[pd.DataFrame], source: Path, target: Path,
     umask = os.umask(0)
     os.umask(umask)
     temp.chmod(0o666 & ~umask)  # mkstemp makes 0600 files; the output gets the usual mode
+    return temp
+
+
+class _MomentsSink:
+    """The ``moments=`` file: moments of each labeled chunk, moved into place at the end."""
+
+    def __init__(self, target: Path, model: Any, text_column: str) -> None:
+        self.target, self.model, self.text_column = target, model, text_column
+        self.temp = _temp_beside(target)
+        self.writer = open_writer(self.temp, like=target)
+
+    def write(self, labeled: pd.DataFrame) -> None:
+        from moments_nlp.moments import moments
+
+        self.writer.write(moments(labeled[self.text_column], model=self.model))
+
+    def finish(self, ok: bool) -> None:
+        self.writer.close()
+        if ok:
+            os.replace(self.temp, self.target)
+        else:
+            self.temp.unlink(missing_ok=True)
+
+
+def _write(labeled_chunks: Iterator[pd.DataFrame], source: Path, target: Path,
+           min_confidence: float | None, show_progress: bool | None,
+           start: float, sink: _MomentsSink | None = None) -> LabelSummary:
+    temp = _temp_beside(target)
     tally = _Tally()
     try:
         writer = open_writer(temp, like=target)
@@ -243,13 +276,19 @@ def _write(labeled_chunks: Iterator[pd.DataFrame], source: Path, target: Path,
             with _progress(count_rows(source), show_progress) as bar:
                 for labeled in labeled_chunks:
                     writer.write(labeled)
+                    if sink is not None:
+                        sink.write(labeled)
                     tally.add(labeled)
                     bar.update(len(labeled))
         finally:
             writer.close()
+        if sink is not None:
+            sink.finish(ok=True)
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
+        if sink is not None:
+            sink.finish(ok=False)
         raise
     labeled_rows = sum(tally.counts.values())
     return LabelSummary(

@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add needs_review=True where the confidence is below this")
     p.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="label on a Dask cluster: a scheduler address or 'local'")
+    p.add_argument("--moments", metavar="OUT", default=None,
+                   help="also write one row per (comment, touchpoint) moment to this file")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     p = sub.add_parser("train", help="train a model folder from a labeled file")
@@ -164,6 +166,7 @@ def _label(args: argparse.Namespace) -> int:
         model=_load(args) if args.model else None, chunk_size=args.chunk_size,
         n_process=args.n_process, show_progress=False if args.no_progress else None,
         force=args.force, min_confidence=args.min_confidence, dask=args.dask,
+        moments=args.moments,
     )
     print(summary)
     return 0

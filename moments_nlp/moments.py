@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
     from moments_nlp.model import MomentClassifier
 
-__all__ = ["GENERAL", "MOMENT_COLUMNS", "moments"]
+__all__ = ["GENERAL", "MOMENT_COLUMNS", "moments", "touchpoint_table"]
 
 #: Touchpoint of the one row a text without any touchpoint gets.
 GENERAL = "general"
@@ -244,3 +244,47 @@ def _model(model: MomentClassifier | None) -> MomentClassifier:
     from moments_nlp.persist import load_model
 
     return load_model()
+
+
+def touchpoint_table(rows: pd.DataFrame, order: Iterable[str] = ()) -> pd.DataFrame:
+    """Per touchpoint: how many moments, the share of each label, and the clearest examples.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Output of :func:`moments`.
+    order : iterable of str, optional
+        Touchpoints to list first, in this order; the others follow by name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``touchpoint``: ``moments`` (count), ``misery`` / ``magic`` / ``ordinary``
+        (counts), ``misery_share`` / ``magic_share``, and ``misery_example`` /
+        ``magic_example``: the evidence span of the most confident moment of that label ("" if
+        none). Sorted by ``order``, then by name.
+
+    Examples
+    --------
+    >>> import moments_nlp as mn
+    >>> table = touchpoint_table(mn.moments(["The pasta was cold and bland", "Thanks!"]))
+    >>> table.loc["food_drink", ["moments", "misery", "misery_example"]].tolist()
+    [1, 1, 'The pasta was cold and bland']
+    """
+    first = [name for name in order if name in set(rows["touchpoint"])]
+    names = first + sorted(set(rows["touchpoint"]) - set(first))
+    records = []
+    for name in names:
+        part = rows[rows["touchpoint"] == name]
+        record: dict[str, Any] = {"touchpoint": name, "moments": len(part)}
+        for label in ("misery", "magic", "ordinary"):
+            record[label] = int((part["moment"] == label).sum())
+        for label in ("misery", "magic"):
+            record[f"{label}_share"] = record[label] / len(part)
+        for label in ("misery", "magic"):
+            hits = part[part["moment"] == label].sort_values("confidence", ascending=False)
+            record[f"{label}_example"] = str(hits["evidence"].iloc[0]) if len(hits) else ""
+        records.append(record)
+    columns = ["touchpoint", "moments", "misery", "magic", "ordinary", "misery_share",
+               "magic_share", "misery_example", "magic_example"]
+    return pd.DataFrame(records, columns=columns).set_index("touchpoint")
