@@ -81,7 +81,9 @@ def _token_pieces(tokens: list[_Token]) -> list[tuple[int, int]]:
     pieces: list[tuple[int, int]] = []
     start = 0
     for i, (text, lower, _idx, space, _punct) in enumerate(tokens):
-        if i > start and (starts[i] or lower in CONTRAST_WORDS):
+        contrast = lower in CONTRAST_WORDS and not (lower == "though" and i
+                                                    and tokens[i - 1][1] == "even")
+        if i > start and (starts[i] or contrast):
             pieces.append((start, i))
             start = i
         if text == ";" or (space and "\n" in text):

@@ -111,7 +111,7 @@ def moments_dask(model: Any, texts: Any, *, vocabulary: Any = None,
         The columns of :data:`moments_nlp.moments.MOMENT_COLUMNS`.
     """
     dask: Any = require("dask", "dask")
-    if hasattr(texts, "columns"):
+    if getattr(texts, "ndim", 1) != 1:
         raise InputError("moments() expects a Series of texts, got a Dask DataFrame; "
                          "pass ddf[text_column]")
     serial = _serial(model)
