@@ -203,9 +203,9 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
     MissingExtraError
         Without matplotlib (extra ``plot``).
     """
-    from moments_nlp.shares import held_out_sample, reference_prior, shares_from_proba
     from moments_nlp.moments import GENERAL, touchpoint_table
     from moments_nlp.moments import moments as find_moments
+    from moments_nlp.shares import held_out_sample, reference_prior, shares_from_proba
     from moments_nlp.touchpoint_matcher import TOUCHPOINTS
 
     if not isinstance(labeled, pd.DataFrame):

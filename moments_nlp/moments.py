@@ -123,7 +123,7 @@ def _back_off(clf: MomentClassifier, plan: list[_Plan], pooled: np.ndarray,
     """
     ordinary, labels = LABELS.index("ordinary"), pooled.argmax(axis=1)
     by_text: dict[int, list[int]] = {}
-    for r, (i, name, _scored, spans) in enumerate(plan):
+    for r, (i, name, _scored, _spans) in enumerate(plan):
         if name != GENERAL:
             by_text.setdefault(i, []).append(r)
     wanted = [i for i, rs in by_text.items()

@@ -3,10 +3,11 @@
 A touchpoint is a place where the customer meets the company: ``staff``, ``wait_time``,
 ``cleanliness``, ``price_billing``, ``product_quality``, ``food_drink``, ``delivery``,
 ``digital``, ``network``, ``communication``, ``booking``, ``facilities``, ``atmosphere``,
-``accommodation``, ``policy`` (see :data:`TOUCHPOINTS`). :func:`touchpoints` finds the ones each text
-mentions with a :class:`spacy.matcher.PhraseMatcher` on lemmas (``spacy.blank("en")`` plus the
-lookup lemmatizer of ``spacy-lookups-data``), so ``"waiting"``, ``"waited"`` and ``"wait"`` all
-match the phrase ``"wait"``.
+``accommodation``, ``policy`` (see :data:`TOUCHPOINTS`). :func:`touchpoints` finds the ones
+each text mentions with a :class:`spacy.matcher.PhraseMatcher` on lemmas
+(``spacy.blank("en")`` plus the lookup lemmatizer of ``spacy-lookups-data``), so ``"waiting"``,
+``"waited"`` and ``"wait"`` all match the phrase ``"wait"``. :mod:`moments_nlp.moments` gives
+each touchpoint of a comment its own moment.
 
 Vocabulary format (a dict, or a JSON / YAML file holding one)::
 
