@@ -268,8 +268,9 @@ def touchpoint_table(rows: pd.DataFrame, order: Iterable[str] = ()) -> pd.DataFr
     --------
     >>> import moments_nlp as mn
     >>> table = touchpoint_table(mn.moments(["The pasta was cold and bland", "Thanks!"]))
-    >>> table.loc["food_drink", ["moments", "misery", "misery_example"]].tolist()
-    [1, 1, 'The pasta was cold and bland']
+    >>> row = table.loc["food_drink"]
+    >>> int(row["moments"]), int(row["misery"]), row["misery_example"]
+    (1, 1, 'The pasta was cold and bland')
     """
     first = [name for name in order if name in set(rows["touchpoint"])]
     names = first + sorted(set(rows["touchpoint"]) - set(first))
