@@ -197,6 +197,8 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
     _check_paths(source, target, force=force)
     if moments is not None:
         _check_paths(source, Path(moments), force=force)
+        if Path(moments).resolve() == target.resolve():
+            raise InputError(f"the moments file must differ from the output {target}")
     if model is None:
         from moments_nlp.persist import load_model
 
