@@ -27,6 +27,7 @@ from moments_nlp.evaluate import EvaluationReport
 from moments_nlp.html_report import report
 from moments_nlp.labels import DISPLAY_NAMES, LABELS, normalize_labels
 from moments_nlp.model import MomentClassifier
+from moments_nlp.moments import moments
 from moments_nlp.persist import load_model as load
 from moments_nlp.quality import find_label_issues
 from moments_nlp.touchpoint_matcher import touchpoints
@@ -56,6 +57,7 @@ __all__ = [
     "find_label_issues",
     "label_file",
     "load",
+    "moments",
     "normalize_labels",
     "report",
     "touchpoints",

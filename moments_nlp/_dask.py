@@ -45,7 +45,7 @@ import pandas as pd
 
 from moments_nlp.errors import ColumnNotFoundError, InputError, require
 
-__all__ = ["label_chunks_on_cluster", "label_dask"]
+__all__ = ["label_chunks_on_cluster", "label_dask", "moments_dask"]
 
 
 def _serial(model: Any) -> Any:
@@ -136,6 +136,36 @@ def label_dask(model: Any, ddf: Any, text_column: str, *,
     shipped = dask.delayed(_Shipped(serial), name=f"moment-classifier-{uuid.uuid4().hex}")
     return ddf.map_partitions(_label_partition, shipped, text_column, min_confidence,
                               meta=meta, enforce_metadata=False)
+
+
+def _moments_partition(texts: pd.Series, model: Any, vocabulary: Any,
+                       replace: bool) -> pd.DataFrame:
+    from moments_nlp.moments import moments
+
+    return moments(texts, model=model, vocabulary=vocabulary, replace=replace)
+
+
+def moments_dask(model: Any, texts: Any, *, vocabulary: Any = None,
+                 replace: bool = False) -> Any:
+    """Lazily find the moments of a Dask Series of texts (what ``mn.moments(series)`` calls).
+
+    Each partition goes through :func:`moments_nlp.moments.moments` on its own, with its own
+    index as ``text_id``; the model travels once per worker, as in :func:`label_dask`.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        The columns of :data:`moments_nlp.moments.MOMENT_COLUMNS`.
+    """
+    dask: Any = require("dask", "dask")
+    if getattr(texts, "ndim", 1) != 1:
+        raise InputError("moments() expects a Series of texts, got a Dask DataFrame; "
+                         "pass ddf[text_column]")
+    serial = _serial(model)
+    meta = _moments_partition(texts._meta, serial, vocabulary, replace)
+    shipped = dask.delayed(serial, name=f"moment-classifier-{uuid.uuid4().hex}")
+    return texts.map_partitions(_moments_partition, shipped, vocabulary, replace,
+                                meta=meta, enforce_metadata=False)
 
 
 def _client(address: str, n_workers: int) -> tuple[Any, Any]:

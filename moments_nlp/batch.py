@@ -186,7 +186,8 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
                show_progress: bool | None = None, force: bool = False,
                min_confidence: float | None = None, dask: str | None = None,
                sep: str | None = None, encoding: str | None = None,
-               skip_rows: int | None = None) -> LabelSummary:
+               skip_rows: int | None = None,
+               moments: str | Path | None = None) -> LabelSummary:
     """Label every row of a survey export and write it, with the labels, to ``output``.
 
     Parameters
@@ -223,6 +224,9 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
         Rows after the header that are not data. Default: 2 for a Qualtrics export (its
         question-text and ``{"ImportId": ...}`` rows, detected), else 0.
 
+    moments : str or Path, optional
+        Also write the moments per touchpoint (:func:`moments_nlp.moments.moments`) to this
+        file, any format as for ``output``; ``text_id`` is the 0-based row of the input.
     Returns
     -------
     LabelSummary
@@ -249,11 +253,16 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
         from moments_nlp.persist import load_model
 
         model = load_model()
+    if moments is not None:
+        _check_paths(source, Path(moments), force=force)
+        if Path(moments).resolve() == target.resolve():
+            raise InputError(f"the moments file must differ from the output {target}")
     layout = inspect_layout(source, sep=sep, encoding=encoding, skip_rows=skip_rows)
     checked = _Checked(iter_chunks(source, chunk_size=chunk_size, columns=[text_column],
                                    layout=layout), min_confidence, text_column)
     chunks = iter(checked)
-    report = _Report(source, target, min_confidence, show_progress, start, layout)
+    sink = None if moments is None else _MomentsSink(Path(moments), model, text_column)
+    report = _Report(source, target, min_confidence, show_progress, start, layout, sink)
     if dask is not None:
         from moments_nlp._dask import label_chunks_on_cluster
 
@@ -282,6 +291,38 @@ def _label_chunks(model: Any, chunks: Iterator[pd.DataFrame], text_column: str,
         yield model.label(chunk, text_column, min_confidence=min_confidence)
 
 
+def _temp_beside(target: Path) -> Path:
+    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".part")
+    os.close(handle)
+    temp = Path(temp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    temp.chmod(0o666 & ~umask)  # mkstemp makes 0600 files; the output gets the usual mode
+    return temp
+
+
+class _MomentsSink:
+    """The ``moments=`` file: moments of each labeled chunk, moved into place at the end."""
+
+    def __init__(self, target: Path, model: Any, text_column: str) -> None:
+        self.target, self.model, self.text_column = target, model, text_column
+        self.temp = _temp_beside(target)
+        self.writer = open_writer(self.temp, like=target)
+
+    def write(self, labeled: pd.DataFrame) -> None:
+        from moments_nlp.moments import moments
+
+        self.writer.write(moments(labeled[self.text_column], model=self.model))
+
+    def finish(self, ok: bool) -> None:
+        self.writer.close()
+        if ok:
+            os.replace(self.temp, self.target)
+        else:
+            self.temp.unlink(missing_ok=True)
+
+
 @dataclass(frozen=True)
 class _Report:
     source: Path
@@ -290,17 +331,13 @@ class _Report:
     show_progress: bool | None
     start: float
     layout: Layout
+    sink: _MomentsSink | None = None
 
 
 def _write(labeled_chunks: Iterator[pd.DataFrame], report: _Report) -> LabelSummary:
     source, target, min_confidence = report.source, report.target, report.min_confidence
-    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".part")
-    os.close(handle)
-    temp = Path(temp_name)
-    umask = os.umask(0)
-    os.umask(umask)
-    temp.chmod(0o666 & ~umask)  # mkstemp makes 0600 files; the output gets the usual mode
+    sink = report.sink
+    temp = _temp_beside(target)
     tally = _Tally()
     try:
         writer = open_writer(temp, like=target)
@@ -309,13 +346,19 @@ def _write(labeled_chunks: Iterator[pd.DataFrame], report: _Report) -> LabelSumm
             with _progress(total, report.show_progress) as bar:
                 for labeled in labeled_chunks:
                     writer.write(labeled)
+                    if sink is not None:
+                        sink.write(labeled)
                     tally.add(labeled)
                     bar.update(len(labeled))
         finally:
             writer.close()
+        if sink is not None:
+            sink.finish(ok=True)
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
+        if sink is not None:
+            sink.finish(ok=False)
         raise
     labeled_rows = sum(tally.counts.values())
     return LabelSummary(

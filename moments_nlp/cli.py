@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add needs_review=True where the confidence is below this")
     p.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="label on a Dask cluster: a scheduler address or 'local'")
+    p.add_argument("--moments", metavar="OUT", default=None,
+                   help="also write one row per (comment, touchpoint) moment to this file")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     p = sub.add_parser("train", help="train a model folder from a labeled file")
@@ -174,6 +176,7 @@ def _label(args: argparse.Namespace) -> int:
         n_process=args.n_process, show_progress=False if args.no_progress else None,
         force=args.force, min_confidence=args.min_confidence, dask=args.dask,
         sep=args.sep, encoding=args.encoding, skip_rows=args.skip_rows,
+        moments=args.moments,
     )
     print(summary)
     return 0

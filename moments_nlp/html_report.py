@@ -6,9 +6,12 @@ labeled first) and writes a single HTML file with the charts embedded as base64 
 
 1. overall shares of Magic / Ordinary / Misery with 95% intervals (:mod:`moments_nlp.shares`);
 2. the same per group (``by``, e.g. the channel);
-3. Misery and Magic rates per touchpoint (:mod:`moments_nlp.touchpoint_matcher`), from the labels;
+3. the share of Misery (and Magic) among the moments of each touchpoint
+   (:func:`moments_nlp.moments.moments`: one moment per comment and touchpoint, read from its
+   own clause), with counts; the same table is written as CSV beside the HTML file
+   (``report.html`` -> ``report_touchpoints.csv``);
 4. the terms that drive Misery (:mod:`moments_nlp.explain`, summed over Misery comments);
-5. a few example comments per touchpoint.
+5. a few example evidence spans per touchpoint, taken from the moments.
 
 Every piece of user text is HTML-escaped.
 
@@ -111,13 +114,13 @@ def _touchpoint_chart(rates: pd.DataFrame) -> str:
     fig = _figure(8, 0.42 * max(len(rates), 1) + 1.6)
     ax = fig.subplots()
     y = np.arange(len(rates))
-    ax.barh(y - 0.2, rates["misery"], 0.4, color=_COLORS["misery"], label="Misery rate")
-    ax.barh(y + 0.2, rates["magic"], 0.4, color=_COLORS["magic"], label="Magic rate")
-    ax.set_yticks(y, [f"{name} (n={n})" for name, n in zip(rates.index, rates["n"])])
+    ax.barh(y - 0.2, rates["misery_share"], 0.4, color=_COLORS["misery"], label="Misery")
+    ax.barh(y + 0.2, rates["magic_share"], 0.4, color=_COLORS["magic"], label="Magic")
+    ax.set_yticks(y, [f"{name} (n={n})" for name, n in zip(rates.index, rates["moments"])])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel("share of the comments that mention the touchpoint")
-    ax.set_title("Misery and Magic by touchpoint")
+    ax.set_xlabel("share of the moments of the touchpoint")
+    ax.set_title("Misery and Magic by touchpoint (one moment per comment and touchpoint)")
     ax.legend(loc="lower right", fontsize=8)
     return _png(fig, "misery and magic rates per touchpoint")
 
@@ -145,24 +148,23 @@ def _misery_terms(model: MomentClassifier, texts: list[str], top: int) -> list[t
     return [(str(name), float(weight)) for name, weight in ranked]
 
 
-def _examples_table(frame: pd.DataFrame, text_column: str, order: list[str],
-                    n_examples: int) -> str:
-    rows = []
+def _examples_table(rows: pd.DataFrame, order: list[str], n_examples: int) -> str:
+    out = []
     for name in order:
-        subset = frame[frame["_tps"].map(lambda tps, name=name: name in tps)]
-        picked = []
+        subset = rows[rows["touchpoint"] == name]
+        picked: list[Any] = []
         for label in ("misery", "magic", "ordinary"):
             part = subset[subset["moment"] == label].sort_values("confidence", ascending=False)
             picked.extend(part.head(max(1, n_examples // 2)).index)
         for idx in picked[:n_examples]:
-            label = str(frame.at[idx, "moment"])
-            rows.append(f"<tr><td>{html.escape(name)}</td><td class=\"{html.escape(label)}\">"
-                        f"{html.escape(DISPLAY_NAMES.get(label, label))}</td>"
-                        f"<td>{html.escape(str(frame.at[idx, text_column]))}</td></tr>")
-    if not rows:
+            label = str(rows.at[idx, "moment"])
+            out.append(f"<tr><td>{html.escape(name)}</td><td class=\"{html.escape(label)}\">"
+                       f"{html.escape(DISPLAY_NAMES.get(label, label))}</td>"
+                       f"<td>{html.escape(str(rows.at[idx, 'evidence']))}</td></tr>")
+    if not out:
         return "<p class=\"note\">No comment mentions a touchpoint.</p>"
-    return ("<table><thead><tr><th>touchpoint</th><th>moment</th><th>comment</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return ("<table><thead><tr><th>touchpoint</th><th>moment</th><th>evidence</th></tr></thead>"
+            f"<tbody>{''.join(out)}</tbody></table>")
 
 
 def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path = "report.html",
@@ -170,6 +172,9 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
            vocabulary: Any = None, n_examples: int = 3, n_terms: int = 15, n_boot: int = 200,
            title: str = "Moments of Truth report") -> Path:
     """Write the HTML report of a labeled table; returns the path written.
+
+    The touchpoint table (:func:`moments_nlp.moments.touchpoint_table`) is also written as
+    CSV beside it: ``<name>_touchpoints.csv`` in the same folder.
 
     Parameters
     ----------
@@ -185,9 +190,10 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
         For the share correction and the Misery terms; default ``mn.load()``.
     vocabulary : dict or path, optional
         Extra touchpoints, as in :func:`moments_nlp.touchpoint_matcher.touchpoints`.
-        A ``touchpoints`` column already in the table is used as it is.
+        Touchpoints are always found again in the text, with their moments
+        (:func:`moments_nlp.moments.moments`).
     n_examples, n_terms, n_boot : int
-        Example comments per touchpoint, Misery terms shown, bootstrap resamples.
+        Example evidence spans per touchpoint, Misery terms shown, bootstrap resamples.
     title : str
 
     Raises
@@ -197,8 +203,10 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
     MissingExtraError
         Without matplotlib (extra ``plot``).
     """
+    from moments_nlp.moments import GENERAL, touchpoint_table
+    from moments_nlp.moments import moments as find_moments
     from moments_nlp.shares import held_out_sample, reference_prior, shares_from_proba
-    from moments_nlp.touchpoint_matcher import TOUCHPOINTS, touchpoints
+    from moments_nlp.touchpoint_matcher import TOUCHPOINTS
 
     if not isinstance(labeled, pd.DataFrame):
         raise InputError(f"report() expects a pandas DataFrame, got {type(labeled).__name__}")
@@ -247,33 +255,26 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
             groups[str(value)] = shares_from_proba(part[proba_columns].to_numpy(np.float64),
                                                    prior, n_boot=n_boot, held_out=held_out)
         parts += [f"<h2>Shares by {html.escape(by)}</h2>", _group_chart(groups, by)]
-    if "touchpoints" in frame.columns:
-        frame["_tps"] = [list(tps) if isinstance(tps, (list, tuple, np.ndarray))
-                         else [t for t in str(tps).split(";") if t] for tps in frame["touchpoints"]]
-    else:
-        frame["_tps"] = touchpoints(frame[text_column], vocabulary=vocabulary)
-    seen = {name for tps in frame["_tps"] for name in tps}
-    order = [n for n in TOUCHPOINTS if n in seen] + sorted(seen - set(TOUCHPOINTS))
-    rates = pd.DataFrame(
-        [{"touchpoint": name, "n": int(mask.sum()),
-          "misery": float((frame.loc[mask, "moment"] == "misery").mean()),
-          "magic": float((frame.loc[mask, "moment"] == "magic").mean())}
-         for name in order for mask in [frame["_tps"].map(lambda t, n=name: n in t).to_numpy()]],
-        columns=["touchpoint", "n", "misery", "magic"]).set_index("touchpoint")
+    found = find_moments(frame[text_column], model=model, vocabulary=vocabulary)
+    found = found[found["touchpoint"] != GENERAL].reset_index(drop=True)
+    rates = touchpoint_table(found, TOUCHPOINTS)
+    order = list(rates.index)
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rates.to_csv(path.with_name(f"{path.stem}_touchpoints.csv"))
     parts += ["<h2>Misery and Magic by touchpoint</h2>", _touchpoint_chart(rates),
-              "<p class=\"note\">Rates are the shares of predicted labels among the comments "
-              "that mention each touchpoint; a comment can mention several.</p>"]
+              "<p class=\"note\">Each comment gives one moment per touchpoint it mentions, "
+              "read from the clause that mentions it (<code>mn.moments</code>), so a comment "
+              "with good food and slow service counts as Magic for food and Misery for waiting. "
+              f"The table is also in {html.escape(path.stem)}_touchpoints.csv.</p>"]
     misery_texts = frame.loc[frame["moment"] == "misery", text_column].astype(str).tolist()
     terms = _misery_terms(model, misery_texts, n_terms) if misery_texts else []
     parts.append("<h2>Terms that drive Misery</h2>")
     parts.append(_terms_chart(terms) if terms else
                  "<p class=\"note\">No comment was labeled Misery.</p>")
-    parts += ["<h2>Example comments by touchpoint</h2>",
-              _examples_table(frame, text_column, order, n_examples)]
+    parts += ["<h2>Examples by touchpoint</h2>", _examples_table(found, order, n_examples)]
     page = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
             + "\n".join(parts) + "</body></html>\n")
-    path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path

@@ -278,7 +278,7 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
 
     def label(self, df: Any, text_column: str = "comment", *,
               min_confidence: float | None = None, explain: bool = False,
-              touchpoints: bool = False) -> Any:
+              touchpoints: bool = False, moments: bool = False) -> Any:
         """Label a table: a copy of ``df`` plus ``moment``, ``confidence``, ``p_<label>`` and
         ``familiarity``.
 
@@ -300,6 +300,10 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         touchpoints : bool, default False
             Add ``touchpoints``: the touchpoints each text mentions, ``;``-separated
             (:func:`moments_nlp.touchpoint_matcher.touchpoints`). Both are for pandas input only.
+        moments : bool, default False
+            Also return the moments per touchpoint (:func:`moments_nlp.moments.moments`, with
+            the table's index as ``text_id``): the result is then a pair
+            ``(labeled, moments)``, both lazy for a Dask DataFrame.
 
         Examples
         --------
@@ -312,9 +316,10 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
             if explain or touchpoints:
                 raise InputError("explain / touchpoints columns need a pandas DataFrame; "
                                  "label a Dask DataFrame without them")
-            from moments_nlp._dask import label_dask
+            from moments_nlp._dask import label_dask, moments_dask
 
-            return label_dask(self, df, text_column, min_confidence=min_confidence)
+            lazy = label_dask(self, df, text_column, min_confidence=min_confidence)
+            return (lazy, moments_dask(self, df[text_column])) if moments else lazy
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"label() expects a pandas or Dask DataFrame, got {type(df).__name__}")
         if text_column not in df.columns:
@@ -350,6 +355,10 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
 
             out["touchpoints"] = pd.array([";".join(t) for t in find_touchpoints(texts)],
                                           dtype="string")
+        if moments:
+            from moments_nlp.moments import moments as find_moments
+
+            return out, find_moments(df[text_column], model=self)
         return out
 
     def explain(self, X: Iterable[object], *, top: int | None = 5,

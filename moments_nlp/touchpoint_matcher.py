@@ -1,11 +1,13 @@
 """Which Moment of Truth a comment is about: touchpoints found with spaCy matchers on lemmas.
 
 A touchpoint is a place where the customer meets the company: ``staff``, ``wait_time``,
-``cleanliness``, ``price_billing``, ``product_quality``, ``delivery``, ``digital``,
-``communication``, ``facilities``, ``policy``. :func:`touchpoints` finds the ones each text
-mentions with a :class:`spacy.matcher.PhraseMatcher` on lemmas (``spacy.blank("en")`` plus the
-lookup lemmatizer of ``spacy-lookups-data``), so ``"waiting"``, ``"waited"`` and ``"wait"`` all
-match the phrase ``"wait"``.
+``cleanliness``, ``price_billing``, ``product_quality``, ``food_drink``, ``delivery``,
+``digital``, ``network``, ``communication``, ``booking``, ``facilities``, ``atmosphere``,
+``accommodation``, ``policy`` (see :data:`TOUCHPOINTS`). :func:`touchpoints` finds the ones
+each text mentions with a :class:`spacy.matcher.PhraseMatcher` on lemmas
+(``spacy.blank("en")`` plus the lookup lemmatizer of ``spacy-lookups-data``), so ``"waiting"``,
+``"waited"`` and ``"wait"`` all match the phrase ``"wait"``. :mod:`moments_nlp.moments` gives
+each touchpoint of a comment its own moment.
 
 Vocabulary format (a dict, or a JSON / YAML file holding one)::
 
@@ -32,27 +34,32 @@ Examples
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moments_nlp._texts import as_text_list
 from moments_nlp.errors import InputError, require
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 __all__ = [
     "TOUCHPOINTS",
     "TouchpointMatcher",
     "default_vocabulary",
     "load_vocabulary",
+    "matcher_for",
     "touchpoints",
 ]
 
 #: The default touchpoints, in the order results are given.
 TOUCHPOINTS: tuple[str, ...] = ("staff", "wait_time", "cleanliness", "price_billing",
-                                "product_quality", "delivery", "digital", "communication",
-                                "facilities", "policy")
+                                "product_quality", "food_drink", "delivery", "digital", "network",
+                                "communication", "booking", "facilities", "atmosphere",
+                                "accommodation", "policy")
 _KEYS = ("phrases", "words", "patterns", "exclude")
 Vocabulary = dict[str, dict[str, list[Any]]]
 
@@ -190,25 +197,33 @@ class TouchpointMatcher:
         # matchers without patterns warn when called: skip them
         self._active = [m for m in (self._lemma, self._lower, self._tokens) if len(m)]
 
+    def match(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """Every ``(touchpoint, start_char, end_char)`` match in a doc of :meth:`docs`."""
+        strings = self._nlp.vocab.strings
+        blocked: dict[str, list[tuple[int, int]]] = {}
+        for key, start, end in (self._exclude(doc) if len(self._exclude) else ()):
+            blocked.setdefault(strings[key], []).append((start, end))
+        found: list[tuple[str, int, int]] = []
+        for matcher in self._active:
+            for key, start, end in matcher(doc):
+                name = strings[key]
+                if any(s < end and start < e for s, e in blocked.get(name, ())):
+                    continue
+                span = doc[start:end]
+                found.append((name, span.start_char, span.end_char))
+        return sorted(set(found), key=lambda m: (m[1], m[2], m[0]))
+
+    def docs(self, texts: Iterable[str]) -> Iterator[Doc]:
+        """The texts lower-cased and tokenized (with lemmas) for :meth:`match`.
+
+        Lower-casing keeps every character's position, so character offsets into a doc are
+        offsets into the original text.
+        """
+        return self._nlp.pipe((_lower(text) for text in texts), batch_size=self.batch_size)
+
     def find_spans(self, texts: Iterable[object]) -> list[list[tuple[str, int, int]]]:
         """Per text, every ``(touchpoint, start_char, end_char)`` match left after exclusions."""
-        out: list[list[tuple[str, int, int]]] = []
-        strings = self._nlp.vocab.strings
-        lowered = (text.lower() for text in as_text_list(texts))
-        for doc in self._nlp.pipe(lowered, batch_size=self.batch_size):
-            blocked: dict[str, list[tuple[int, int]]] = {}
-            for key, start, end in (self._exclude(doc) if len(self._exclude) else ()):
-                blocked.setdefault(strings[key], []).append((start, end))
-            found: list[tuple[str, int, int]] = []
-            for matcher in self._active:
-                for key, start, end in matcher(doc):
-                    name = strings[key]
-                    if any(s < end and start < e for s, e in blocked.get(name, ())):
-                        continue
-                    span = doc[start:end]
-                    found.append((name, span.start_char, span.end_char))
-            out.append(sorted(set(found), key=lambda m: (m[1], m[2], m[0])))
-        return out
+        return [self.match(doc) for doc in self.docs(as_text_list(texts))]
 
     def find(self, texts: Iterable[object]) -> list[list[str]]:
         """Per text, the touchpoints it mentions, in vocabulary order."""
@@ -217,9 +232,42 @@ class TouchpointMatcher:
                 for spans in self.find_spans(texts)]
 
 
+def _lower(text: str) -> str:
+    """``text.lower()``, except characters whose lower case is longer (``"İ"``) stay as they are."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(low if len(low) == 1 else char for char, low in zip(text, map(str.lower, text)))
+
+
 @lru_cache(maxsize=1)
 def _default_matcher() -> TouchpointMatcher:
     return TouchpointMatcher(default_vocabulary())
+
+
+@lru_cache(maxsize=4)
+def _cached_matcher(key: str) -> TouchpointMatcher:
+    return TouchpointMatcher(json.loads(key))
+
+
+def matcher_for(vocabulary: str | Path | Mapping[str, Any] | None = None, *,
+                replace: bool = False) -> TouchpointMatcher:
+    """The matcher for the default vocabulary, extended (or replaced) by ``vocabulary``.
+
+    Matchers are built once per vocabulary and reused (the last four are kept).
+
+    Examples
+    --------
+    >>> matcher_for() is matcher_for()
+    True
+    """
+    if vocabulary is None:
+        if replace:
+            raise InputError("replace=True needs a vocabulary to replace the default one with")
+        return _default_matcher()
+    extra = load_vocabulary(vocabulary)
+    vocab = extra if replace else _merge(default_vocabulary(), extra)
+    return _cached_matcher(json.dumps(vocab, sort_keys=False))
 
 
 def touchpoints(texts: Iterable[object], *,
@@ -249,10 +297,4 @@ def touchpoints(texts: Iterable[object], *,
     >>> touchpoints(["Lovely bouncer"], vocabulary={"security": ["bouncer"]}, replace=True)
     [['security']]
     """
-    if vocabulary is None:
-        if replace:
-            raise InputError("replace=True needs a vocabulary to replace the default one with")
-        return _default_matcher().find(texts)
-    extra = load_vocabulary(vocabulary)
-    vocab = extra if replace else _merge(default_vocabulary(), extra)
-    return TouchpointMatcher(vocab).find(texts)
+    return matcher_for(vocabulary, replace=replace).find(texts)

@@ -42,7 +42,7 @@ def test_report_structure_and_images(labeled: pd.DataFrame, tmp_path: Path,
     page = path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     for heading in ("Overall shares", "Shares by channel", "Misery and Magic by touchpoint",
-                    "Terms that drive Misery", "Example comments by touchpoint"):
+                    "Terms that drive Misery", "Examples by touchpoint"):
         assert f"<h2>{heading}</h2>" in page
     images = _images(page)
     assert len(images) == page.count("<img ") == 4
@@ -52,6 +52,22 @@ def test_report_structure_and_images(labeled: pd.DataFrame, tmp_path: Path,
                       model=default_model, n_boot=10).read_text(encoding="utf-8")
     assert "<script>alert" not in small and "&lt;script&gt;alert(&#x27;x&#x27;)" in small
     assert 'src="http' not in page and "<link" not in page  # self-contained
+
+
+def test_report_writes_the_touchpoint_moments_as_csv(labeled: pd.DataFrame, tmp_path: Path,
+                                                     default_model: mn.MomentClassifier) -> None:
+    mn.report(labeled, by=None, output=tmp_path / "r.html", model=default_model, n_boot=10)
+    table = pd.read_csv(tmp_path / "r_touchpoints.csv", keep_default_na=False)
+    assert list(table.columns) == ["touchpoint", "moments", "misery", "magic", "ordinary",
+                                   "misery_share", "magic_share", "misery_example",
+                                   "magic_example"]
+    found = mn.moments(labeled["comment"], model=default_model)
+    found = found[found["touchpoint"] != "general"]
+    assert table["moments"].sum() == len(found)
+    assert (table["misery"] + table["magic"] + table["ordinary"] == table["moments"]).all()
+    assert (table["misery_share"] - table["misery"] / table["moments"]).abs().max() < 1e-12
+    evidence = set(found["evidence"])  # examples are evidence spans, not whole comments
+    assert all(e in evidence for e in table["misery_example"] if e)
 
 
 def test_report_reads_a_labeled_csv_from_the_cli(labeled: pd.DataFrame, tmp_path: Path) -> None:
