@@ -25,7 +25,7 @@ Examples
 >>> ddf = dd.from_pandas(pd.DataFrame({"comment": ["Superb crew", None]}), npartitions=1)
 >>> lazy = mn.load().label(ddf, text_column="comment")
 >>> list(lazy.columns)
-['comment', 'moment', 'confidence', 'p_magic', 'p_ordinary', 'p_misery']
+['comment', 'moment', 'confidence', 'p_magic', 'p_ordinary', 'p_misery', 'familiarity']
 >>> lazy.compute(scheduler="sync")["moment"].tolist()
 ['magic', <NA>]
 """

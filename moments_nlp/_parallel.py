@@ -18,7 +18,7 @@ Examples
 >>> clf = mn.load()
 >>> with worker_pool(clf, 2) as pool:
 ...     pool.proba(["Lovely crew", "Lost my bag"] * 4).shape
-(8, 3)
+(8, 4)
 """
 
 from __future__ import annotations
