@@ -218,7 +218,8 @@ class WarmStartClassifier(MomentClassifier):
             ("classifier", calibrated),
         ])
 
-    def fit(self, X: Iterable[object], y: Iterable[object]) -> WarmStartClassifier:
+    def fit(self, X: Iterable[object], y: Iterable[object], *,
+            show_progress: bool | None = False) -> WarmStartClassifier:
         """Fit on the new texts and labels, starting from the base. Returns ``self``.
 
         Raises
@@ -233,7 +234,7 @@ class WarmStartClassifier(MomentClassifier):
                                     f"{type(self.base).__name__ if self.base else None}")
         if not float(self.base_weight) >= 0:
             raise TrainingDataError(f"base_weight must be >= 0, got {self.base_weight!r}")
-        super().fit(as_text_list(X), normalize_labels(y))
+        super().fit(as_text_list(X), normalize_labels(y), show_progress=show_progress)
         self.base_weight_ = float(self.base_weight)
         return self
 

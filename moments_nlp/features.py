@@ -236,6 +236,11 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Sequence[Sequence[str]], y: Sequence[str] | None = None) -> TokenFeatures:
         """Learn the n-gram vocabulary, IDF weights (and NB weights). Returns ``self``."""
+        self._fit(X, y)
+        del self._fitted_words
+        return self
+
+    def _fit(self, X: Sequence[Sequence[str]], y: Sequence[str] | None) -> None:
         if self.nb_weight and y is None:
             raise ValueError("nb_weight=True needs the labels: call fit(X, y)")
         self.vectorizer_ = TfidfVectorizer(
@@ -249,7 +254,15 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
         self.feature_weights_ = _nb_weights(words, y) if self.nb_weight else None
         extra = len(_LEXICON_NAMES) if self.lexicon_features else 0
         self.n_features_out_ = len(self.vectorizer_.vocabulary_) + extra
-        return self
+        self._fitted_words = words
+
+    def fit_transform(self, X: Sequence[Sequence[str]], y: Sequence[str] | None = None,
+                      **fit_params: Any) -> sp.csr_matrix:
+        """:meth:`fit`, then :meth:`transform` reusing the matrix the fit has just counted."""
+        self._fit(X, y)
+        words = self._fitted_words
+        del self._fitted_words  # not part of the fitted state
+        return self._finish(X, words)
 
     def __getstate__(self) -> dict[str, Any]:
         # The vocabulary dict is stored as one NUL-joined string of terms in column order: far
@@ -275,7 +288,10 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """Features of each token list, one row per list."""
         check_is_fitted(self, "vectorizer_")
-        words = self._word_matrix(X)
+        return self._finish(X, self._word_matrix(X))
+
+    def _finish(self, X: Sequence[Sequence[str]], words: sp.csr_matrix) -> sp.csr_matrix:
+        """The output matrix from the TF-IDF word matrix: NB weights, lexicon columns."""
         weights = getattr(self, "feature_weights_", None)
         if weights is not None:
             words = words @ sp.diags(weights)

@@ -257,7 +257,8 @@ def learning_curve(texts: Sequence[str], labels: Sequence[str], *, folds: int = 
 def train(texts: Iterable[object], labels: Iterable[object], *,
           sources: list[dict[str, str]] | None = None, base: Any = None,
           cv_folds: int = 0, from_stars: bool = False, conflicts: str = "error",
-          duplicates: str = "keep", **options: Any) -> MomentClassifier:
+          duplicates: str = "keep", show_progress: bool | None = None,
+          **options: Any) -> MomentClassifier:
     """Validate labeled texts and fit a :class:`MomentClassifier`.
 
     Blank texts are dropped and counted; labels are normalized (``"positive"`` -> ``magic`` ...);
@@ -285,6 +286,9 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
         method, KDE, uses the held-out sample instead; see :mod:`moments_nlp.shares`).
     from_stars, conflicts, duplicates
         See :func:`validate_training_data`.
+    show_progress : bool, optional
+        A progress bar over the stages and folds of the fit: None (default) shows it on a
+        terminal once the fit has taken two seconds; True always, False never.
     **options
         Parameters of :class:`MomentClassifier` (``C``, ``ngram_max``, ``cv`` ...).
 
@@ -307,7 +311,7 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
         min_per_class=minimum,
     )
     summary["sha256"] = data_sha256(text_list, label_list)
-    clf = estimator.fit(text_list, label_list)
+    clf = estimator.fit(text_list, label_list, show_progress=show_progress)
     card: dict[str, Any] = {"training": summary, "sources": sources or []}
     if base is not None:
         card["base"] = clf.base_info_()
@@ -324,14 +328,15 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
 def train_file(input: str | Path, *, text_column: str, label_column: str,
                from_stars: bool = False, conflicts: str = "error", duplicates: str = "keep",
                cv_folds: int = 5, base: Any = None, output: str | Path | None = None,
-               format: str = "skops", plots: bool = False, **options: Any) -> MomentClassifier:
+               format: str = "skops", plots: bool = False, show_progress: bool | None = None,
+               **options: Any) -> MomentClassifier:
     """Train from a labeled file (csv, tsv, jsonl, parquet, xlsx) and save the model folder.
 
     Parameters
     ----------
     input : str or Path
     text_column, label_column : str
-    from_stars, conflicts, duplicates, cv_folds, base
+    from_stars, conflicts, duplicates, cv_folds, base, show_progress
         As in :func:`train`; the cross-validated report is on by default here.
     output : str or Path, optional
         Model folder to write (nothing is saved without it).
@@ -352,7 +357,8 @@ def train_file(input: str | Path, *, text_column: str, label_column: str,
 
     table = read_table(input, columns=[text_column, label_column])
     clf = train(table[text_column], table[label_column], base=base, cv_folds=cv_folds,
-                from_stars=from_stars, conflicts=conflicts, duplicates=duplicates, **options)
+                from_stars=from_stars, conflicts=conflicts, duplicates=duplicates,
+                show_progress=show_progress, **options)
     clf.card_["training"]["file"] = {"name": Path(input).name, "sha256": sha256_file(input),
                                      "rows_read": len(table)}
     if plots and cv_folds >= 2:
