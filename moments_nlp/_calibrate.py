@@ -182,6 +182,7 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
                 for fit, held in splits)
             for (_, held), part in zip(splits, parts):
                 decision[held] = part
+        tell("temperature")
         index = np.searchsorted(self.classes_, y)
         self.beta_ = _temperature(decision, index, weight)
         return softmax(self.beta_ * decision, axis=1) if held_out_ok else None
@@ -262,7 +263,7 @@ def fit_progress(cv: int, show_progress: bool | None) -> Iterator[Callable[[str]
     from tqdm import tqdm  # tqdm.auto warns in notebooks without ipywidgets
 
     disable = None if show_progress is None else not show_progress
-    with tqdm(total=cv + 3, desc="fitting", unit="step", disable=disable,
+    with tqdm(total=cv + 4, desc="fitting", unit="step", disable=disable,
               delay=0 if show_progress else 2) as bar:
         started = False
 

@@ -46,9 +46,6 @@ _ELONGATION = re.compile(r"(\w)\1{2,}")
 _DIGITS = re.compile(r"\d+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\ufe0e\ufe0f\ufeff]")
 _WHITESPACE_TOKEN = re.compile(r"^\s*$")
-# per token: normalized tokens, first of them, can take the not_ mark, ends a negation scope,
-# starts one, is punctuation
-_Entry = tuple[list[str], str, bool, bool, bool, bool]
 
 
 # spaCy's tokenizer is not thread-safe (its caches can be updated half-way when the GIL switches
@@ -208,7 +205,7 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         nlp = getattr(self, "_nlp", None)
         if nlp is None:
             nlp = build_nlp(self.pipeline, lemmatize=self.lemmatize)
-            self._cache: dict[tuple[int, int, int], _Entry] = {}
+            self._cache: dict[tuple[int, int, int], list[str]] = {}
             self._nlp = nlp
         return nlp
 
@@ -216,53 +213,37 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         cache = self._cache
         scope_max = self.negation_scope
         use_lemma = self.lemmatize
-        # spaCy sets a token's NORM per occurrence (tokenizer special cases: "pm" after a time
-        # becomes "p.m.", "nt" in "dont" becomes "not"), so the key holds every input of the
-        # cached value: spelling, norm and lemma. The other inputs (like_url, like_num,
-        # is_punct, ...) are lexeme attributes, fixed by the spelling. Each token is looked at
-        # once for its key; only a key seen for the first time reads more of it.
-        if use_lemma:
-            keys = [(tok.orth, tok.norm, tok.lemma) for tok in doc]
-        else:
-            keys = [(tok.orth, tok.norm, 0) for tok in doc]
-        found = list(map(cache.get, keys))
-        if None in found:
-            for i, entry in enumerate(found):
-                if entry is None:
-                    found[i] = self._entry(doc[i], keys[i], cache)
-        entries: list[_Entry] = found  # type: ignore[assignment]  # no None left
         out: list[str] = []
         scope = 0
-        for normal, word, markable, ender, negator, punct in entries:
+        for tok in doc:
+            # spaCy sets a token's NORM per occurrence (tokenizer special cases: "pm" after a
+            # time becomes "p.m.", "nt" in "dont" becomes "not"), so the key holds every input
+            # of the cached value: spelling, norm and lemma. The other inputs (like_url,
+            # like_num, is_punct, ...) are lexeme attributes, fixed by the spelling.
+            key = (tok.orth, tok.norm, tok.lemma if use_lemma else 0)
+            normal = cache.get(key)
+            if normal is None:
+                lower = tok.lemma_.lower() if use_lemma and tok.lemma_ else tok.norm_
+                normal = _normalize_token(
+                    tok.text, lower, like_url=tok.like_url, like_email=tok.like_email,
+                    like_num=tok.like_num, is_currency=tok.is_currency, is_punct=tok.is_punct,
+                )
+                if len(cache) < 500_000:
+                    cache[key] = normal
             if not normal:
-                if punct:
+                if tok.is_punct:
                     scope = 0
                 continue
-            if scope and markable:
+            word = normal[0]
+            if scope and word[0].isalpha() and word not in _SCOPE_ENDERS:
                 out.append("not_" + word)
                 scope -= 1
             else:
                 out.extend(normal)
-                if ender:
-                    scope = 0
-            if negator and scope_max:
+                scope = 0 if word in _SCOPE_ENDERS else scope
+            if word in _NEGATORS and scope_max:
                 scope = scope_max
         return out
-
-    def _entry(self, tok: Any, key: tuple[int, int, int], cache: dict[Any, _Entry]) -> _Entry:
-        """What :meth:`_tokens` needs to know about one token, computed once per key."""
-        lower = tok.lemma_.lower() if self.lemmatize and tok.lemma_ else tok.norm_
-        normal = _normalize_token(
-            tok.text, lower, like_url=tok.like_url, like_email=tok.like_email,
-            like_num=tok.like_num, is_currency=tok.is_currency, is_punct=tok.is_punct,
-        )
-        word = normal[0] if normal else ""
-        ender = word in _SCOPE_ENDERS
-        entry = (normal, word, bool(word) and word[0].isalpha() and not ender, ender,
-                 word in _NEGATORS, bool(tok.is_punct))
-        if len(cache) < 500_000:
-            cache[key] = entry
-        return entry
 
 
 def _clean(text: str) -> str:
