@@ -92,7 +92,13 @@ def _fold_decision(estimator: Any, X: Any, y: np.ndarray, sample_weight: np.ndar
                    fit: np.ndarray, held: np.ndarray, start: Any) -> np.ndarray:
     weight = None if sample_weight is None else sample_weight[fit]
     model = _fit_one(estimator, X[fit], y[fit], weight, start)
-    return np.asarray(model.decision_function(X[held]), dtype=np.float64)
+    return _logits(model.decision_function(X[held]))
+
+
+def _logits(decision: Any) -> np.ndarray:
+    """Decision values as one column per class (a binary model's ``z`` becomes ``(0, z)``)."""
+    z = np.asarray(decision, dtype=np.float64)
+    return np.column_stack([np.zeros(len(z)), z]) if z.ndim == 1 else z
 
 
 def _temperature(decision: np.ndarray, index: np.ndarray,
@@ -157,8 +163,11 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
         """Fit; return the held-out probabilities of the training rows (``classes_`` order),
         or None when the folds could not keep groups together. ``step`` is told each fit."""
         from sklearn.linear_model import LogisticRegression
+        from sklearn.utils.multiclass import check_classification_targets
+        from sklearn.utils.validation import validate_data
 
-        y = np.asarray(y)
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=None)
+        check_classification_targets(y)
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         base = LogisticRegression() if self.estimator is None else self.estimator
         splits, held_out_ok = fold_splits(y, cv=self.cv, random_state=self.random_state,
@@ -187,18 +196,28 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
         self.beta_ = _temperature(decision, index, weight)
         return softmax(self.beta_ * decision, axis=1) if held_out_ok else None
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     def decision_function(self, X: Any) -> np.ndarray:
         """The linear model's decision values (before the temperature)."""
+        from sklearn.utils.validation import validate_data
+
         check_is_fitted(self, "estimator_")
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=None, reset=False)
         return np.asarray(self.estimator_.decision_function(X))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Calibrated probabilities, columns in ``classes_`` order."""
-        return np.asarray(softmax(self.beta_ * self.decision_function(X), axis=1))
+        z = _logits(self.decision_function(X))  # checks that it is fitted
+        return np.asarray(softmax(self.beta_ * z, axis=1))
 
     def predict(self, X: Any) -> np.ndarray:
-        """The class of largest decision value."""
-        return np.asarray(self.classes_[self.decision_function(X).argmax(axis=1)])
+        """The class of largest probability."""
+        best = self.predict_proba(X).argmax(axis=1)
+        return np.asarray(self.classes_[best])
 
 
 def fit_classifier(classifier: Any, features: Any, targets: Any, sample_weight: Any = None, *,
