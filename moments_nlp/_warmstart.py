@@ -227,7 +227,8 @@ class WarmStartClassifier(MomentClassifier):
         ])
 
     def fit(self, X: Iterable[object], y: Iterable[object],
-            sample_weight: Iterable[float] | None = None) -> WarmStartClassifier:
+            sample_weight: Iterable[float] | None = None, *,
+            show_progress: bool | None = False) -> WarmStartClassifier:
         """Fit on the new texts and labels, starting from the base. Returns ``self``.
 
         Raises
@@ -242,7 +243,8 @@ class WarmStartClassifier(MomentClassifier):
                                     f"{type(self.base).__name__ if self.base else None}")
         if not float(self.base_weight) >= 0:
             raise TrainingDataError(f"base_weight must be >= 0, got {self.base_weight!r}")
-        super().fit(as_text_list(X), normalize_labels(y), sample_weight=sample_weight)
+        super().fit(as_text_list(X), normalize_labels(y), sample_weight=sample_weight,
+                    show_progress=show_progress)
         self.base_weight_ = float(self.base_weight)
         return self
 

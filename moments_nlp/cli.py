@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--conflicts", choices=["error", "drop", "majority"], default="error",
                    help="what to do with a text that carries different labels")
     p.add_argument("--cv", type=int, default=5, help="folds of the cross-validated report")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--base", metavar="DIR", default=None,
                    help="warm start from this model folder ('default' = the shipped model)")
     p.add_argument("--plots", action="store_true",
@@ -193,7 +194,7 @@ def _train(args: argparse.Namespace) -> int:
         args.input, text_column=args.text_column, label_column=args.label_column,
         from_stars=args.from_stars, conflicts=args.conflicts, cv_folds=args.cv,
         base=args.base, output=out, format=args.format, plots=args.plots,
-        duplicates=args.duplicates,
+        duplicates=args.duplicates, show_progress=False if args.no_progress else None,
     )
     from moments_nlp.train import format_cv_report
 

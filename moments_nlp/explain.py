@@ -75,7 +75,8 @@ def linear_weights(model: MomentClassifier) -> tuple[np.ndarray, np.ndarray, flo
     (3, (3,))
     """
     clf = model.pipeline_.named_steps["classifier"]
-    fitted = [c.estimator for c in getattr(clf, "calibrated_classifiers_", [])] or [clf]
+    fitted = ([clf.estimator_] if hasattr(clf, "estimator_") and hasattr(clf, "beta_") else
+              [c.estimator for c in getattr(clf, "calibrated_classifiers_", [])] or [clf])
     if not all(hasattr(est, "coef_") for est in fitted):
         raise InputError(
             f"explanations need a linear classifier with coef_, got {type(fitted[0]).__name__}"
@@ -88,6 +89,8 @@ def linear_weights(model: MomentClassifier) -> tuple[np.ndarray, np.ndarray, flo
     scales = [float(getattr(cal, "beta_", 1.0)) for c in getattr(clf, "calibrated_classifiers_", [])
               for cal in getattr(c, "calibrators", [])
               if getattr(c, "method", "") == "temperature"]
+    if hasattr(clf, "beta_"):  # moments_nlp._calibrate.TemperatureCalibratedClassifier
+        scales = [float(clf.beta_)]
     return coef, intercept, float(np.mean(scales)) if scales else 1.0
 
 

@@ -94,47 +94,123 @@ class _FastCounter:
     """Counts a fitted analyzer's n-grams and pieces by column number, without building strings.
 
     Gives exactly the count matrix of ``TfidfVectorizer`` (before TF-IDF weighting) for
-    ``ngram_max <= 2``: the columns of each distinct token (the word and its pieces) are looked up
-    once and cached, bigrams are looked up as token pairs. This is most of ``predict``'s speed.
+    ``ngram_max <= 2``, and the lexicon columns of :func:`_lexicon_rows`. Each distinct token
+    gets a number once (its columns, its number among the bigram words and its lexicon scores
+    are computed then); a batch is then one dictionary lookup per token, and the rest is numpy:
+    the token's columns gathered, bigrams found as pairs of numbers in a sorted array.
     """
+
+    _LIMIT = 200_000  # distinct tokens kept; past it the table starts again (memory is bounded)
 
     def __init__(self, analyzer: _NgramAnalyzer, vocabulary: dict[str, int]) -> None:
         self.analyzer = analyzer
         self.vocabulary = vocabulary
         self.size = len(vocabulary)
-        self.tokens: dict[str, list[int]] = {}
-        self.pairs: dict[tuple[str, str], int] = {}
+        self.words: dict[str, int] = {}  # bigram word -> its number
+        pairs: list[tuple[int, int, int]] = []
         if analyzer.ngram_max >= 2:
             for term, column in vocabulary.items():
                 if term.count(" ") == 1:
                     first, second = term.split(" ")
-                    self.pairs[(first, second)] = column
+                    a = self.words.setdefault(first, len(self.words))
+                    b = self.words.setdefault(second, len(self.words))
+                    pairs.append((a, b, column))
+        table = np.asarray(pairs, dtype=np.int64).reshape(-1, 3)
+        keys = table[:, 0] * max(len(self.words), 1) + table[:, 1]
+        order = np.argsort(keys)
+        self.pair_keys, self.pair_columns = keys[order], table[order, 2]
+        self._reset()
 
-    def _columns(self, word: str) -> list[int]:
+    def _reset(self) -> None:
+        self.tokens: dict[str, int] = {}
+        self._new: list[str] = []
+        self.starts = np.zeros(1, dtype=np.int64)  # token t's columns: columns[starts[t]:...]
+        self.columns = np.zeros(0, dtype=np.int64)
+        self.word_of = np.zeros(0, dtype=np.int64)  # number among the bigram words, or -1
+        self.lexicon = np.zeros((0, 6))  # pos, neg, is_pos, is_neg, is "!", is "?"
+
+    def _add(self, token: str) -> int:
+        number = self.tokens[token] = len(self.tokens)
+        self._new.append(token)
+        return number
+
+    def _grow(self) -> None:
         get = self.vocabulary.get
-        found = [get(feature) for feature in (word, *self.analyzer.pieces(word))]
-        columns = [column for column in found if column is not None]
-        if len(self.tokens) < 200_000:  # bounded: memory must not grow with the input
-            self.tokens[word] = columns
-        return columns
+        found = [[get(f) for f in (t, *self.analyzer.pieces(t))] for t in self._new]
+        columns = [[c for c in cols if c is not None] for cols in found]
+        lengths = np.fromiter(map(len, columns), dtype=np.int64, count=len(columns))
+        self.starts = np.concatenate([self.starts, self.starts[-1] + np.cumsum(lengths)])
+        self.columns = np.concatenate([self.columns, np.fromiter(
+            itertools.chain.from_iterable(columns), dtype=np.int64, count=int(lengths.sum()))])
+        self.word_of = np.concatenate([self.word_of, np.fromiter(
+            (self.words.get(t, -1) for t in self._new), dtype=np.int64, count=len(self._new))])
+        self.lexicon = np.vstack([self.lexicon, [_lexicon_entry(t) for t in self._new]])
+        self._new = []
 
-    def counts(self, docs: Sequence[Sequence[str]], dtype: Any) -> sp.csr_matrix:
-        indices: list[int] = []
-        indptr = [0]
-        cached, make, pair = self.tokens.get, self._columns, self.pairs.get
-        for tokens in docs:
-            for word in tokens:
-                columns = cached(word)
-                indices.extend(make(word) if columns is None else columns)
-            if self.pairs:
-                found = map(pair, itertools.pairwise(tokens))
-                indices.extend([column for column in found if column is not None])
-            indptr.append(len(indices))
-        matrix = sp.csr_matrix(
-            (np.ones(len(indices), dtype=dtype), np.asarray(indices, dtype=np.int64),
-             np.asarray(indptr, dtype=np.int64)), shape=(len(docs), self.size))
+    def encode(self, docs: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """The number of each token of ``docs`` (one flat array) and the row it belongs to."""
+        if len(self.tokens) > self._LIMIT:
+            self._reset()
+        flat = list(itertools.chain.from_iterable(docs))
+        numbers = list(map(self.tokens.get, flat))
+        if None in numbers:
+            add, tokens = self._add, self.tokens
+            for i, number in enumerate(numbers):
+                if number is None:
+                    found = tokens.get(flat[i])
+                    numbers[i] = add(flat[i]) if found is None else found
+            self._grow()
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        return (np.asarray(numbers, dtype=np.int64).reshape(-1),
+                np.repeat(np.arange(len(docs), dtype=np.int64), lengths))
+
+    def counts(self, encoded: tuple[np.ndarray, np.ndarray], n_docs: int,
+               dtype: Any) -> sp.csr_matrix:
+        numbers, row_of = encoded
+        first = self.starts[numbers]
+        n = self.starts[numbers + 1] - first
+        rows = [np.repeat(row_of, n)]
+        cols = [self.columns[np.repeat(first - (np.cumsum(n) - n), n) + np.arange(n.sum())]]
+        if len(self.pair_keys) and len(numbers) > 1:
+            word = self.word_of[numbers]
+            left, right = word[:-1], word[1:]
+            ok = np.flatnonzero((row_of[1:] == row_of[:-1]) & (left >= 0) & (right >= 0))
+            keys = left[ok] * len(self.words) + right[ok]
+            at = np.minimum(np.searchsorted(self.pair_keys, keys), len(self.pair_keys) - 1)
+            hit = self.pair_keys[at] == keys
+            rows.append(row_of[ok[hit]])
+            cols.append(self.pair_columns[at[hit]])
+        row, col = np.concatenate(rows), np.concatenate(cols)
+        matrix = sp.csr_matrix((np.ones(len(row), dtype=dtype), (row, col)),
+                               shape=(n_docs, self.size))
         matrix.sum_duplicates()
         return matrix
+
+    def lexicon_rows(self, encoded: tuple[np.ndarray, np.ndarray], n_docs: int) -> sp.csr_matrix:
+        """:func:`_lexicon_rows` of the encoded documents (the same numbers, summed in numpy)."""
+        numbers, row_of = encoded
+        values = self.lexicon[numbers]
+        sums = [np.bincount(row_of, weights=values[:, j], minlength=n_docs) for j in range(6)]
+        size = np.bincount(row_of, minlength=n_docs) + 1.0
+        rows = np.column_stack([sums[0] / 4.0, sums[1] / 4.0, 3.0 * sums[2] / size,
+                                3.0 * sums[3] / size, np.minimum(sums[4], 3) / 3.0,
+                                np.minimum(sums[5], 3) / 3.0])
+        return sp.csr_matrix(rows)
+
+
+def _lexicon_entry(word: str) -> tuple[float, float, float, float, float, float]:
+    """One token's share of the lexicon columns (see :func:`_lexicon_rows`)."""
+    if word in ("!", "?"):
+        return (0.0, 0.0, 0.0, 0.0, float(word == "!"), float(word == "?"))
+    negated = word.startswith("not_")
+    score = lexicon().get(word[4:] if negated else word)
+    if score is None:
+        return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    if negated:
+        score = -0.5 * score
+    if score > 0:
+        return (score, 0.0, 1.0, 0.0, 0.0, 0.0)
+    return (0.0, -score, 0.0, 1.0, 0.0, 0.0)
 
 
 def _nb_weights(words: sp.spmatrix, y: Sequence[str] | None, alpha: float = 1.0) -> np.ndarray:
@@ -237,6 +313,11 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Sequence[Sequence[str]], y: Sequence[str] | None = None) -> TokenFeatures:
         """Learn the n-gram vocabulary, IDF weights (and NB weights). Returns ``self``."""
+        self._fit(X, y)
+        del self._fitted_words
+        return self
+
+    def _fit(self, X: Sequence[Sequence[str]], y: Sequence[str] | None) -> None:
         if self.nb_weight and y is None:
             raise ValueError("nb_weight=True needs the labels: call fit(X, y)")
         self.vectorizer_ = TfidfVectorizer(
@@ -250,7 +331,15 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
         self.feature_weights_ = _nb_weights(words, y) if self.nb_weight else None
         extra = len(_LEXICON_NAMES) if self.lexicon_features else 0
         self.n_features_out_ = len(self.vectorizer_.vocabulary_) + extra
-        return self
+        self._fitted_words = words
+
+    def fit_transform(self, X: Sequence[Sequence[str]], y: Sequence[str] | None = None,
+                      **fit_params: Any) -> sp.csr_matrix:
+        """:meth:`fit`, then :meth:`transform` reusing the matrix the fit has just counted."""
+        self._fit(X, y)
+        words = self._fitted_words
+        del self._fitted_words  # not part of the fitted state
+        return self._finish(X, words)
 
     def __getstate__(self) -> dict[str, Any]:
         # The vocabulary dict is stored as one NUL-joined string of terms in column order: far
@@ -276,27 +365,32 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """Features of each token list, one row per list."""
         check_is_fitted(self, "vectorizer_")
-        words = self._word_matrix(X)
+        vectorizer = self.vectorizer_
+        analyzer = vectorizer.analyzer
+        if not isinstance(analyzer, _NgramAnalyzer) or analyzer.ngram_max > 2:
+            return self._finish(X, vectorizer.transform(X))
+        counter = getattr(self, "_counter", None)
+        if counter is None or counter.vocabulary is not vectorizer.vocabulary_:
+            counter = self._counter = _FastCounter(analyzer, vectorizer.vocabulary_)
+        encoded = counter.encode(X)
+        counts = counter.counts(encoded, len(X), vectorizer.dtype)
+        words = vectorizer._tfidf.transform(counts, copy=False)
+        lex = counter.lexicon_rows(encoded, len(X)) if self.lexicon_features else None
+        return self._finish(X, words, lex)
+
+    def _finish(self, X: Sequence[Sequence[str]], words: sp.csr_matrix,
+                lex: sp.csr_matrix | None = None) -> sp.csr_matrix:
+        """The output matrix from the TF-IDF word matrix: NB weights, lexicon columns."""
         weights = getattr(self, "feature_weights_", None)
         if weights is not None:
             words = words @ sp.diags(weights)
         if not self.lexicon_features:
             return words.tocsr()
-        lex = _lexicon_rows(X)
+        if lex is None:
+            lex = _lexicon_rows(X)
         if self.lexicon_scale != 1.0:
             lex = lex * self.lexicon_scale
         return sp.hstack([words, lex], format="csr", dtype=np.float32)
-
-    def _word_matrix(self, X: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        vectorizer = self.vectorizer_
-        analyzer = vectorizer.analyzer
-        if not isinstance(analyzer, _NgramAnalyzer) or analyzer.ngram_max > 2:
-            return vectorizer.transform(X)
-        counter = getattr(self, "_counter", None)
-        if counter is None or counter.vocabulary is not vectorizer.vocabulary_:
-            counter = self._counter = _FastCounter(analyzer, vectorizer.vocabulary_)
-        counts = counter.counts(X, vectorizer.dtype)
-        return vectorizer._tfidf.transform(counts, copy=False)
 
     def familiarity(self, X: Sequence[Sequence[str]]) -> np.ndarray:
         """Share of each token list's words that are columns of the fitted vocabulary.

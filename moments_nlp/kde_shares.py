@@ -14,8 +14,10 @@ shifts (``python bench/shares.py``, mean absolute error) it halves EM's error, 0
 0.045.
 
 Every :meth:`MomentClassifier.fit <moments_nlp.model.MomentClassifier.fit>` keeps a sample of
-its held-out predictions (:func:`held_out_proba`, :func:`validation_sample`) in
-``shares_proba_`` / ``shares_labels_``; :func:`moments_nlp.shares.estimate_shares` uses them.
+its held-out predictions (:func:`validation_sample`) in ``shares_proba_`` / ``shares_labels_``;
+:func:`moments_nlp.shares.estimate_shares` uses them. With the default temperature calibration
+they are the calibration's own out-of-fold predictions (:mod:`moments_nlp._calibrate`); other
+calibrations refit the folds with :func:`held_out_proba`.
 
 Examples
 --------
@@ -60,8 +62,10 @@ def held_out_proba(calibrated: Any, features: Any, labels: Sequence[str], *, cv:
 
     Parameters
     ----------
-    calibrated : sklearn.calibration.CalibratedClassifierCV
-        Fitted, with ``ensemble=False`` around a :class:`~sklearn.linear_model.LogisticRegression`.
+    calibrated : sklearn.calibration.CalibratedClassifierCV or TemperatureCalibratedClassifier
+        Fitted, with ``ensemble=False`` around a :class:`~sklearn.linear_model.LogisticRegression`
+        (or a :class:`moments_nlp._calibrate.TemperatureCalibratedClassifier` around one, which
+        :meth:`~moments_nlp.model.MomentClassifier.fit` gets its sample from without refits).
     features : array or sparse matrix of shape (n, d)
         The rows it was fitted on.
     labels : sequence of str
@@ -79,12 +83,16 @@ def held_out_proba(calibrated: Any, features: Any, labels: Sequence[str], *, cv:
     """
     import copy
 
+    from scipy.special import softmax
     from sklearn.base import clone
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
+    beta = getattr(calibrated, "beta_", None)  # a moments_nlp TemperatureCalibratedClassifier
     fitted: Any = getattr(calibrated, "calibrated_classifiers_", None)
     linear: Any = getattr(fitted[0], "estimator", None) if fitted and len(fitted) == 1 else None
+    if beta is not None:
+        linear = getattr(calibrated, "estimator_", None)
     if type(linear) is not LogisticRegression:
         return None
     classes = list(calibrated.classes_)
@@ -103,6 +111,9 @@ def held_out_proba(calibrated: Any, features: Any, labels: Sequence[str], *, cv:
         part = clone(linear).set_params(warm_start=True)
         part.coef_, part.intercept_ = linear.coef_.copy(), linear.intercept_.copy()
         part.fit(features[fit_idx], targets[fit_idx])
+        if beta is not None:
+            proba[test_idx] = softmax(beta * part.decision_function(features[test_idx]), axis=1)
+            continue
         deployed = copy.copy(fitted[0])
         deployed.estimator = part
         proba[test_idx] = deployed.predict_proba(features[test_idx])

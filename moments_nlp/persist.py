@@ -62,6 +62,9 @@ TRUSTED_TYPES: tuple[str, ...] = (
     # plain arrays/params, no __setstate__/__reduce__, loading runs no code from the file
     "moments_nlp._warmstart._TransferFeatures",
     "moments_nlp._warmstart._OffsetLogisticRegression",
+    # reviewed (issue 17): a linear model and one float (the inverse temperature); no
+    # __setstate__/__reduce__, loading runs no code from the file
+    "moments_nlp._calibrate.TemperatureCalibratedClassifier",
     "moments_nlp.preprocess.SpacyPreprocessor",
     "moments_nlp.features.TokenFeatures",
     "moments_nlp.features._NgramAnalyzer",

@@ -194,7 +194,11 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         texts = [_clean(text) for text in as_text_list(X)]
         with _NLP_LOCK:
             nlp = self._get_nlp()
-            docs = nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process)
+            if nlp.pipe_names or self.n_process != 1:
+                docs = nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process)
+            else:  # tokenizer only: the same Docs without Language.pipe's per-text overhead
+                docs = nlp.tokenizer.pipe(  # type: ignore[union-attr]
+                    texts, batch_size=self.batch_size)
             return [self._tokens(doc) for doc in docs]
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> Any:

@@ -258,6 +258,7 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
           sources: list[dict[str, str]] | None = None, base: Any = None,
           cv_folds: int = 0, from_stars: bool = False, conflicts: str = "error",
           duplicates: str = "keep", sample_weight: Iterable[float] | None = None,
+          show_progress: bool | None = None,
           **options: Any) -> MomentClassifier:
     """Validate labeled texts and fit a :class:`MomentClassifier`.
 
@@ -289,6 +290,9 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
     sample_weight : iterable of float, optional
         One weight per row (see :meth:`MomentClassifier.fit`); the rows must all survive
         validation, so drop blank or conflicting rows first.
+    show_progress : bool, optional
+        A progress bar over the stages and folds of the fit: None (default) shows it on a
+        terminal once the fit has taken two seconds; True always, False never.
     **options
         Parameters of :class:`MomentClassifier` (``C``, ``ngram_max``, ``cv`` ...).
 
@@ -318,9 +322,10 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
                 f"sample_weight has {len(weights)} values but {len(text_list)} rows remain after "
                 "validation (blank, duplicate or conflicting rows were dropped); drop them from "
                 "the data before passing weights")
-        clf = estimator.fit(text_list, label_list, sample_weight=weights)
+        clf = estimator.fit(text_list, label_list, sample_weight=weights,
+                            show_progress=show_progress)
     else:
-        clf = estimator.fit(text_list, label_list)
+        clf = estimator.fit(text_list, label_list, show_progress=show_progress)
     card: dict[str, Any] = {"training": summary, "sources": sources or []}
     if base is not None:
         card["base"] = clf.base_info_()
@@ -337,14 +342,15 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
 def train_file(input: str | Path, *, text_column: str, label_column: str,
                from_stars: bool = False, conflicts: str = "error", duplicates: str = "keep",
                cv_folds: int = 5, base: Any = None, output: str | Path | None = None,
-               format: str = "skops", plots: bool = False, **options: Any) -> MomentClassifier:
+               format: str = "skops", plots: bool = False, show_progress: bool | None = None,
+               **options: Any) -> MomentClassifier:
     """Train from a labeled file (csv, tsv, jsonl, parquet, xlsx) and save the model folder.
 
     Parameters
     ----------
     input : str or Path
     text_column, label_column : str
-    from_stars, conflicts, duplicates, cv_folds, base
+    from_stars, conflicts, duplicates, cv_folds, base, show_progress
         As in :func:`train`; the cross-validated report is on by default here.
     output : str or Path, optional
         Model folder to write (nothing is saved without it).
@@ -365,7 +371,8 @@ def train_file(input: str | Path, *, text_column: str, label_column: str,
 
     table = read_table(input, columns=[text_column, label_column])
     clf = train(table[text_column], table[label_column], base=base, cv_folds=cv_folds,
-                from_stars=from_stars, conflicts=conflicts, duplicates=duplicates, **options)
+                from_stars=from_stars, conflicts=conflicts, duplicates=duplicates,
+                show_progress=show_progress, **options)
     clf.card_["training"]["file"] = {"name": Path(input).name, "sha256": sha256_file(input),
                                      "rows_read": len(table)}
     if plots and cv_folds >= 2:

@@ -1,0 +1,119 @@
+"""Out-of-fold temperature calibration (moments_nlp/_calibrate.py) and the fit's progress bar."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import softmax
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import moments_nlp as mn
+from moments_nlp._calibrate import (
+    TemperatureCalibratedClassifier,
+    _temperature,
+    fit_classifier,
+    fit_progress,
+    fold_splits,
+)
+
+_REASON = ("the folds are drawn over rows, so a row repeated k times and a row of weight k "
+           "land in different folds; cv takes a number of folds, not a list of splits")
+
+
+@parametrize_with_checks(
+    [TemperatureCalibratedClassifier(LogisticRegression(), cv=3)],
+    expected_failed_checks=lambda _: {
+        "check_sample_weight_equivalence_on_dense_data": _REASON,
+        "check_sample_weight_equivalence_on_sparse_data": _REASON})
+def test_sklearn_api_checks(estimator: object, check: object) -> None:
+    check(estimator)  # type: ignore[operator]
+
+
+def _data(n: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.array(["a", "b", "c"]), n // 3)
+    X = rng.normal(size=(n, 5))
+    X[:, 0] += 2 * (y == "a")
+    X[:, 1] += 2 * (y == "b")
+    return X, y
+
+
+def test_proba_is_softmax_of_scaled_decision() -> None:
+    X, y = _data()
+    clf = TemperatureCalibratedClassifier(LogisticRegression(), cv=3).fit(X, y)
+    z = clf.estimator_.decision_function(X)
+    np.testing.assert_allclose(clf.predict_proba(X), softmax(clf.beta_ * z, axis=1))
+    assert list(clf.predict(X)) == list(clf.classes_[z.argmax(axis=1)])
+    assert clone(clf).get_params()["cv"] == 3
+
+
+def test_temperature_matches_scikit_learn() -> None:
+    # the same out-of-fold decision values give scikit-learn's temperature
+    X, y = _data()
+    splits, _ = fold_splits(y, cv=3, random_state=0)
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)  # the same folds
+    reference = CalibratedClassifierCV(LogisticRegression(), method="temperature",
+                                       cv=folds, ensemble=False).fit(X, y)
+    decision = np.zeros((len(y), 3))
+    for fit, held in splits:
+        decision[held] = LogisticRegression().fit(X[fit], y[fit]).decision_function(X[held])
+    beta = _temperature(decision, np.searchsorted(np.unique(y), y), None)
+    expected = reference.calibrated_classifiers_[0].calibrators[0].beta_
+    assert beta == pytest.approx(float(expected), rel=1e-4)
+
+
+def test_held_out_sample_is_out_of_fold_and_weights_pass_through() -> None:
+    X, y = _data()
+    clf = TemperatureCalibratedClassifier(LogisticRegression(), cv=3)
+    held = fit_classifier(clf, X, y)
+    assert held is not None and held.shape == (len(y), 3)
+    true = np.searchsorted(clf.classes_, y)
+    # held out, so less sure of the right label than the model on its own training rows
+    assert held[np.arange(len(y)), true].mean() < clf.predict_proba(X)[np.arange(len(y)),
+                                                                       true].mean()
+    weight = np.where(y == "a", 3.0, 1.0)
+    weighted = TemperatureCalibratedClassifier(LogisticRegression(), cv=3)
+    fit_classifier(weighted, X, y, sample_weight=weight)
+    assert not np.allclose(weighted.estimator_.coef_, clf.estimator_.coef_)
+
+
+def test_copies_stay_in_one_fold_or_no_sample() -> None:
+    y = np.array(["a", "b", "c"] * 6)
+    splits, ok = fold_splits(y, cv=2, random_state=0, groups=["t1", "t2", "t3"] * 6)
+    assert not ok and len(splits) == 2  # 3 texts cannot be held out and keep every label
+    groups = [f"t{i % 30}" for i in range(60)]
+    splits, ok = fold_splits(np.array(["a", "b", "c"] * 20), cv=3, random_state=0,
+                             groups=groups)
+    assert ok
+    for fit, held in splits:
+        assert not {groups[i] for i in fit} & {groups[i] for i in held}
+
+
+def test_parallel_folds_give_the_same_model() -> None:
+    X, y = _data()
+    one = TemperatureCalibratedClassifier(LogisticRegression(), cv=3).fit(X, y)
+    two = TemperatureCalibratedClassifier(LogisticRegression(), cv=3, n_jobs=2).fit(X, y)
+    assert one.beta_ == pytest.approx(two.beta_)
+
+
+def test_progress_bar_is_forced_on_or_off(capsys: pytest.CaptureFixture[str]) -> None:
+    with fit_progress(2, True) as step:
+        step("tokenize")
+        step("fold 1/2")
+    assert "fold 1/2" in capsys.readouterr().err
+    with fit_progress(2, False) as step:
+        step("tokenize")
+    assert capsys.readouterr().err == ""
+
+
+def test_train_shows_the_folds(seed: pd.DataFrame, capsys: pytest.CaptureFixture[str]) -> None:
+    mn.train(seed["text"][:150], seed["label"][:150], cv=3, show_progress=True)
+    err = capsys.readouterr().err
+    assert "fitting" in err and "fold 3/3" in err
+    mn.train(seed["text"][:150], seed["label"][:150], cv=3)  # not a terminal: no bar
+    assert capsys.readouterr().err == ""
