@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import copy
 import itertools
+import os
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -40,6 +42,19 @@ from sklearn.utils.validation import check_is_fitted
 __all__ = ["TokenFeatures", "lexicon"]
 
 _PUNCTUATION = frozenset({"!", "?", "..."})
+
+# The counters' token tables are shared by every thread using a model; encoding a batch holds
+# this lock (the work is GIL-bound anyway). A forked child gets a fresh lock, as in preprocess.
+_COUNTER_LOCK = threading.RLock()
+
+
+def _reset_lock() -> None:
+    global _COUNTER_LOCK
+    _COUNTER_LOCK = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock)
 _LEXICON_NAMES = ("lex_pos", "lex_neg", "lex_pos_share", "lex_neg_share", "exclaim", "question")
 
 
@@ -372,10 +387,11 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
         counter = getattr(self, "_counter", None)
         if counter is None or counter.vocabulary is not vectorizer.vocabulary_:
             counter = self._counter = _FastCounter(analyzer, vectorizer.vocabulary_)
-        encoded = counter.encode(X)
-        counts = counter.counts(encoded, len(X), vectorizer.dtype)
+        with _COUNTER_LOCK:  # the counter's token table grows as it meets new tokens
+            encoded = counter.encode(X)
+            counts = counter.counts(encoded, len(X), vectorizer.dtype)
+            lex = counter.lexicon_rows(encoded, len(X)) if self.lexicon_features else None
         words = vectorizer._tfidf.transform(counts, copy=False)
-        lex = counter.lexicon_rows(encoded, len(X)) if self.lexicon_features else None
         return self._finish(X, words, lex)
 
     def _finish(self, X: Sequence[Sequence[str]], words: sp.csr_matrix,

@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,7 +67,11 @@ def _figure(width: float, height: float) -> Any:
 
 def _png(fig: Any, alt: str) -> str:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    with warnings.catch_warnings():
+        # emoji in comment text drawn as a label: the default font lacks them; a box is drawn
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font",
+                                category=UserWarning)
+        fig.savefig(buffer, format="png")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 

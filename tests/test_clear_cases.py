@@ -82,8 +82,6 @@ def test_not_in_shared_training_data(cases: pd.DataFrame) -> None:
     assert not hits, f"clear cases found in shared data: {hits}"
 
 
-@pytest.mark.xfail(strict=False, reason="issue 14: the shipped default (clothing + seed, trained "
-                   "before the grown corpus) gets 87.7%; the retrained default is not shipped yet")
 def test_default_model_gets_clear_cases_right(
     cases: pd.DataFrame, default_model: mn.MomentClassifier
 ) -> None:

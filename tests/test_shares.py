@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -98,10 +99,15 @@ def test_fit_stores_the_held_out_reference(small_model: mn.MomentClassifier, see
 
 
 def test_models_without_the_reference_fall_back(default_model: mn.MomentClassifier) -> None:
-    # the shipped default model was saved before fit stored one: balanced weights -> uniform
-    assert getattr(default_model, "shares_reference_", None) is None
-    np.testing.assert_allclose(reference_prior(default_model), np.full(3, 1 / 3))
+    # a model saved before fit stored a reference and a sample: balanced weights -> uniform
+    old = copy.copy(default_model)
+    for name in ("shares_reference_", "shares_proba_", "shares_labels_"):
+        old.__dict__.pop(name, None)
+    np.testing.assert_allclose(reference_prior(old), np.full(3, 1 / 3))
     assert held_out_proba(object(), None, []) is None
     with pytest.raises(InputError, match="held-out probabilities"):
-        default_model.estimate_shares(["Great!"], method="kde")
-    assert default_model.estimate_shares(["Great!"], n_boot=0).attrs["method"] == "em"
+        old.estimate_shares(["Great!"], method="kde")
+    assert old.estimate_shares(["Great!"], n_boot=0).attrs["method"] == "em"
+    # the retrained default keeps both
+    assert default_model.shares_reference_ is not None
+    assert default_model.estimate_shares(["Great!"], n_boot=0).attrs["method"] == "kde"
