@@ -18,11 +18,12 @@ Examples
 >>> clf = mn.load()
 >>> with worker_pool(clf, 2) as pool:
 ...     pool.proba(["Lovely crew", "Lost my bag"] * 4).shape
-(8, 4)
+(8, 3)
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import signal
@@ -50,8 +51,8 @@ def _init_worker(model: Any) -> None:
     _WORKER_MODEL = model
 
 
-def _work(texts: list[str]) -> np.ndarray:
-    return np.asarray(_WORKER_MODEL._scores(texts))
+def _work(texts: list[str], familiar: bool) -> np.ndarray:
+    return np.asarray(_WORKER_MODEL._scores(texts, familiar=familiar))
 
 
 def _context() -> Any:
@@ -77,15 +78,16 @@ class WorkerPool:
             finally:
                 gc.unfreeze()
 
-    def proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Scores of ``texts`` computed in the workers: ``(n, 4)``, the probabilities in LABELS
-        order, then the familiarity (see ``MomentClassifier._scores``)."""
+    def proba(self, texts: Sequence[str], *, familiar: bool = False) -> np.ndarray:
+        """Probabilities of ``texts`` (``(n, 3)``, LABELS order), computed in the workers; with
+        ``familiar=True`` the familiarity as a fourth column (``MomentClassifier._scores``)."""
         texts = list(texts)
         if not texts:
-            return np.zeros((0, 4))
+            return np.zeros((0, 3 + familiar))
         size = max(1, min(_SLICE, -(-len(texts) // self.n_process)))
         slices = [texts[i:i + size] for i in range(0, len(texts), size)]
-        return np.concatenate(list(self._executor.map(_work, slices)))
+        work = functools.partial(_work, familiar=familiar)
+        return np.concatenate(list(self._executor.map(work, slices)))
 
     def close(self, *, cancel: bool = False) -> None:
         """Stop the workers; ``cancel=True`` drops pending work and terminates them at once."""
@@ -121,10 +123,12 @@ def worker_pool(model: Any, n_process: int) -> Iterator[WorkerPool]:
         _ACTIVE.pop(id(model), None)
 
 
-def parallel_proba(model: Any, texts: Sequence[str], n_process: int) -> np.ndarray:
-    """Probabilities from ``n_process`` workers: the active :func:`worker_pool` or a new one."""
+def parallel_proba(model: Any, texts: Sequence[str], n_process: int, *,
+                   familiar: bool = False) -> np.ndarray:
+    """Probabilities from ``n_process`` workers: the active :func:`worker_pool` or a new one
+    (``familiar``: see :meth:`WorkerPool.proba`)."""
     pool = _ACTIVE.get(id(model))
     if pool is not None:
-        return pool.proba(texts)
+        return pool.proba(texts, familiar=familiar)
     with worker_pool(model, n_process) as fresh:
-        return fresh.proba(texts)
+        return fresh.proba(texts, familiar=familiar)

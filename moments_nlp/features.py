@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import os
-import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -39,22 +37,15 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
+from moments_nlp._locks import ForkSafeLock
+
 __all__ = ["TokenFeatures", "lexicon"]
 
 _PUNCTUATION = frozenset({"!", "?", "..."})
 
 # The counters' token tables are shared by every thread using a model; encoding a batch holds
-# this lock (the work is GIL-bound anyway). A forked child gets a fresh lock, as in preprocess.
-_COUNTER_LOCK = threading.RLock()
-
-
-def _reset_lock() -> None:
-    global _COUNTER_LOCK
-    _COUNTER_LOCK = threading.RLock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_lock)
+# this lock.
+_COUNTER_LOCK = ForkSafeLock()
 _LEXICON_NAMES = ("lex_pos", "lex_neg", "lex_pos_share", "lex_neg_share", "exclaim", "question")
 
 

@@ -195,7 +195,7 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
             texts[i], labels[i], 0.0 if weights is None else float(weights[i])))
         texts = [texts[i] for i in order]
         labels = [labels[i] for i in order]
-        fit_params = {} if weights is None else {"sample_weight": weights[order] / weights.mean()}
+        row_weights = None if weights is None else weights[order] / weights.mean()
         targets = np.asarray(labels, dtype=object)
         steps = self._build().steps
         prepare = Pipeline(steps[:-1])
@@ -205,8 +205,8 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
             step("features")
             features = Pipeline(prepare.steps[1:]).fit_transform(tokens, targets)
             classifier = steps[-1][1]
-            held_out = fit_classifier(classifier, features, targets,
-                                      fit_params.get("sample_weight"), groups=texts, cv=self.cv,
+            held_out = fit_classifier(classifier, features, targets, row_weights, groups=texts,
+                                      cv=self.cv,
                                       random_state=self.random_state, step=step)
         self.pipeline_ = Pipeline([*prepare.steps, ("classifier", classifier)])
         self.shares_proba_, self.shares_labels_, self.shares_reference_ = None, None, None
@@ -237,15 +237,16 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     # --------------------------------------------------------------- predicting
-    def _scores(self, texts: Sequence[str]) -> np.ndarray:
-        """``(n, 4)``: the probabilities in ``LABELS`` order, then each text's familiarity."""
+    def _scores(self, texts: Sequence[str], *, familiar: bool) -> np.ndarray:
+        """The probabilities in ``LABELS`` order, ``(n, 3)``; with ``familiar=True`` each text's
+        familiarity as a fourth column (only :meth:`label` and :meth:`familiarity` pay for it)."""
         check_is_fitted(self, "pipeline_")
         if not texts:
-            return np.zeros((0, len(LABELS) + 1))
+            return np.zeros((0, len(LABELS) + familiar))
         if self.n_process > 1 and len(texts) >= _MIN_PARALLEL_TEXTS:
             from moments_nlp._parallel import parallel_proba
 
-            return parallel_proba(self, texts, self.n_process)
+            return parallel_proba(self, texts, self.n_process, familiar=familiar)
         order = getattr(self, "_order", None)
         if order is None:
             order = self._order = self._column_order()
@@ -255,12 +256,13 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         proba = np.asarray(steps["classifier"].predict_proba(features.transform(tokens)),
                            dtype=np.float64)[:, order]
         proba /= proba.sum(axis=1, keepdims=True)  # float32 features: renormalize exactly
+        if not familiar:
+            return proba
         known = getattr(features, "familiarity", None)
-        familiar = known(tokens) if known is not None else np.ones(len(tokens))
-        return np.column_stack([proba, familiar])
+        return np.column_stack([proba, known(tokens) if known is not None else np.ones(len(proba))])
 
     def _proba_array(self, texts: Sequence[str]) -> np.ndarray:
-        return self._scores(texts)[:, :len(LABELS)]
+        return self._scores(texts, familiar=False)
 
     def familiarity(self, X: Iterable[object]) -> np.ndarray:
         """Share of each text's words the model has weights for (0 to 1; NaN for no words).
@@ -277,7 +279,7 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         >>> bool(clf.familiarity(["服务很好"])[0] < 0.5)
         True
         """
-        return self._scores(as_text_list(X))[:, len(LABELS)]
+        return self._scores(as_text_list(X), familiar=True)[:, len(LABELS)]
 
     def predict_proba(self, X: Iterable[object]) -> pd.DataFrame:
         """Calibrated probability of each label, one row per text.
@@ -351,7 +353,7 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         keep = np.fromiter((not is_blank(t) for t in texts), dtype=bool, count=len(texts))
         scores = np.full((len(texts), len(LABELS) + 1), np.nan)
         if keep.any():
-            scores[keep] = self._scores([t for t, k in zip(texts, keep) if k])
+            scores[keep] = self._scores([t for t, k in zip(texts, keep) if k], familiar=True)
         proba, familiar = scores[:, :len(LABELS)], scores[:, len(LABELS)]
         out = df.copy()
         moment = np.full(len(texts), None, dtype=object)

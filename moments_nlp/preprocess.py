@@ -22,9 +22,7 @@ Examples
 from __future__ import annotations
 
 import html
-import os
 import re
-import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -32,6 +30,7 @@ import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from moments_nlp._lexicon import EMOTICON_SENTIMENT, emoji_sentiment
+from moments_nlp._locks import ForkSafeLock
 from moments_nlp._texts import as_text_list
 
 __all__ = ["SpacyPreprocessor", "align_tokens", "build_nlp"]
@@ -49,19 +48,8 @@ _WHITESPACE_TOKEN = re.compile(r"^\s*$")
 
 
 # spaCy's tokenizer is not thread-safe (its caches can be updated half-way when the GIL switches
-# inside a Python callback), so tokenizing holds this lock. The work is GIL-bound anyway, so
-# threads lose nothing. A forked child gets a fresh lock: the parent's may be held by a thread
-# that does not exist in the child.
-_NLP_LOCK = threading.RLock()
-
-
-def _reset_lock() -> None:
-    global _NLP_LOCK
-    _NLP_LOCK = threading.RLock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_lock)
+# inside a Python callback), so tokenizing holds this lock.
+_NLP_LOCK = ForkSafeLock()
 
 
 def build_nlp(pipeline: str = "blank:en", *, lemmatize: bool = False) -> spacy.language.Language:

@@ -315,17 +315,13 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
         min_per_class=minimum,
     )
     summary["sha256"] = data_sha256(text_list, label_list)
-    if sample_weight is not None:
-        weights = list(sample_weight)
-        if len(weights) != len(text_list):
-            raise TrainingDataError(
-                f"sample_weight has {len(weights)} values but {len(text_list)} rows remain after "
-                "validation (blank, duplicate or conflicting rows were dropped); drop them from "
-                "the data before passing weights")
-        clf = estimator.fit(text_list, label_list, sample_weight=weights,
-                            show_progress=show_progress)
-    else:
-        clf = estimator.fit(text_list, label_list, show_progress=show_progress)
+    weights = None if sample_weight is None else list(sample_weight)
+    if weights is not None and len(weights) != len(text_list):
+        raise TrainingDataError(
+            f"sample_weight has {len(weights)} values but {len(text_list)} rows remain after "
+            "validation (blank, duplicate or conflicting rows were dropped); drop them from "
+            "the data before passing weights")
+    clf = estimator.fit(text_list, label_list, sample_weight=weights, show_progress=show_progress)
     card: dict[str, Any] = {"training": summary, "sources": sources or []}
     if base is not None:
         card["base"] = clf.base_info_()

@@ -238,10 +238,10 @@ def test_n_process_gives_the_same_labels(tmp_path: Path, model: mn.MomentClassif
 class _Exploding(mn.MomentClassifier):
     """Raises inside the worker processes (where ``n_process`` is 1)."""
 
-    def _scores(self, texts: Any) -> np.ndarray:
+    def _scores(self, texts: Any, *, familiar: bool) -> np.ndarray:
         if self.n_process == 1 and any("boom" in t for t in texts):
             raise RuntimeError("boom in a worker")
-        return super()._scores(texts)
+        return super()._scores(texts, familiar=familiar)
 
 
 def test_worker_exception_is_raised_and_workers_stop(tmp_path: Path,
