@@ -25,7 +25,8 @@ Examples
 >>> ddf = dd.from_pandas(pd.DataFrame({"comment": ["Superb crew", None]}), npartitions=1)
 >>> lazy = mn.load().label(ddf, text_column="comment")
 >>> list(lazy.columns)
-['comment', 'moment', 'confidence', 'p_magic', 'p_ordinary', 'p_misery', 'familiarity']
+['comment', 'moment', 'confidence', 'p_magic', 'p_ordinary', 'p_misery', 'familiarity',
+ 'non_answer']
 >>> lazy.compute(scheduler="sync")["moment"].tolist()
 ['magic', <NA>]
 """
@@ -117,8 +118,8 @@ def label_dask(model: Any, ddf: Any, text_column: str, *,
     Returns
     -------
     dask.dataframe.DataFrame
-        ``ddf``'s columns plus ``moment``, ``confidence``, ``p_<label>`` (and ``needs_review``),
-        with the same dtypes as the pandas path.
+        ``ddf``'s columns plus :data:`moments_nlp.model.OUTPUT_COLUMNS` (and ``needs_review``),
+        with the same dtypes as the pandas path (the meta is the pandas path's own output).
 
     Raises
     ------

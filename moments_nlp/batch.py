@@ -1,8 +1,10 @@
 """Label survey exports of any size: ``label_file`` streams a file through the model.
 
 * **Lossless**: every input row and column, in order, plus ``moment``, ``confidence`` and
-  ``p_magic`` / ``p_ordinary`` / ``p_misery`` (and ``needs_review`` with ``min_confidence``).
-  Rows with a blank text are kept, unlabeled. See :mod:`moments_nlp.io` for how cells are read.
+  ``p_magic`` / ``p_ordinary`` / ``p_misery``, ``familiarity``, ``non_answer`` (and
+  ``needs_review`` with ``min_confidence``). Rows with a blank text are kept, unlabeled;
+  non-answers (``"n/a"``, ``"No comment"``, a number alone) are ``ordinary`` and counted.
+  See :mod:`moments_nlp.io` for how cells are read.
 * **Streaming**: CSV, TSV, JSONL and Parquet go through in chunks of ``chunk_size`` rows, so
   memory does not grow with the file.
 * **Safe output**: rows go to a temporary file next to the output, moved into place only when
@@ -17,8 +19,8 @@ Examples
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "survey.csv").write_text("id,comment\\n1,The crew was wonderful\\n2,\\n")
 >>> summary = label_file(folder / "survey.csv", folder / "labeled.csv", text_column="comment")
->>> summary.rows, summary.labeled, summary.blank
-(2, 1, 1)
+>>> summary.rows, summary.labeled, summary.blank, summary.non_answers
+(2, 1, 1, 0)
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ class LabelSummary:
         Rows left unlabeled because their text was missing, empty or whitespace.
     label_counts : dict
         Rows per label, in ``LABELS`` order.
+    non_answers : int
+        Labeled rows that are non-answers (``"n/a"``, ``"No comment"``, ``"-"``, a number
+        alone; see :mod:`moments_nlp._non_answers`): labeled ``ordinary`` by rule, not by the
+        model, and included in ``labeled`` and in the ``ordinary`` count.
     needs_review : int or None
         Rows below ``min_confidence`` (``None`` when it was not given).
     cleaned_characters, truncated_cells : int
@@ -83,6 +89,7 @@ class LabelSummary:
     labeled: int
     blank: int
     label_counts: dict[str, int] = field(default_factory=dict)
+    non_answers: int = 0
     needs_review: int | None = None
     cleaned_characters: int = 0
     truncated_cells: int = 0
@@ -95,6 +102,7 @@ class LabelSummary:
         if self.layout is not None and str(self.layout):
             read += f" ({self.layout})"
         parts = [read, f"{self.labeled:,} labeled ({counts})",
+                 f"{self.non_answers:,} non-answers (n/a, no comment, ...) labeled ordinary",
                  f"{self.blank:,} blank left unlabeled"]
         if self.needs_review is not None:
             parts.append(f"{self.needs_review:,} need review")
@@ -111,10 +119,12 @@ class _Tally:
         self.rows = 0
         self.counts: Counter[str] = Counter()
         self.review = 0
+        self.non_answers = 0
 
     def add(self, labeled: pd.DataFrame) -> None:
         self.rows += len(labeled)
         self.counts.update(labeled["moment"].dropna().tolist())
+        self.non_answers += int(labeled["non_answer"].fillna(False).sum())
         if "needs_review" in labeled:
             self.review += int(labeled["needs_review"].fillna(False).sum())
 
@@ -365,6 +375,7 @@ def _write(labeled_chunks: Iterator[pd.DataFrame], report: _Report) -> LabelSumm
         input=source, output=target, rows=tally.rows, labeled=labeled_rows,
         blank=tally.rows - labeled_rows,
         label_counts={label: tally.counts.get(label, 0) for label in LABELS},
+        non_answers=tally.non_answers,
         needs_review=tally.review if min_confidence is not None else None,
         cleaned_characters=writer.cleaned_characters, truncated_cells=writer.truncated_cells,
         seconds=time.perf_counter() - report.start, layout=report.layout,

@@ -277,10 +277,14 @@ def _info(args: argparse.Namespace) -> int:
 
 @_command("explain")
 def _explain(args: argparse.Namespace) -> int:
+    from moments_nlp._non_answers import is_non_answer
+
     clf = _load(args)
     labels = clf.predict(args.texts)
     for text, label, terms in zip(args.texts, labels, clf.explain(args.texts, top=args.top)):
-        print(f"{label:<9} {text}")
+        print(f"{label or '(blank)':<9} {text}")
+        if label is not None and not terms and is_non_answer(text):
+            print("    a non-answer: labeled ordinary by rule, not by the model")
         for term, weight in terms:
             print(f"    {weight:+.3f}  {term}")
     return 0

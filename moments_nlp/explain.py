@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from moments_nlp._non_answers import is_non_answer
 from moments_nlp._texts import as_text_list, is_blank
 from moments_nlp.errors import InputError, UnknownLabelError
 from moments_nlp.labels import LABELS
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["explain", "explain_column", "format_terms", "linear_weights"]
 
 _OTHER = "(other)"
+_NON_ANSWER = "(non-answer)"
 _NEGATION_MARK = "not_"
 
 
@@ -193,8 +195,10 @@ def explain(model: MomentClassifier, texts: Iterable[object], *, top: int | None
     Returns
     -------
     list of list of (str, float)
-        One list per text (empty for blank texts), terms as written (case kept, a repeated
-        word merged, case-insensitively), sorted by weight, largest first.
+        One list per text, terms as written (case kept, a repeated word merged,
+        case-insensitively), sorted by weight, largest first. Empty for a blank text and for a
+        non-answer (``"n/a"``, :mod:`moments_nlp._non_answers`), whose label comes from a rule,
+        not from its words.
 
     Examples
     --------
@@ -208,7 +212,7 @@ def explain(model: MomentClassifier, texts: Iterable[object], *, top: int | None
     if top is not None and top < 1:
         raise InputError(f"top must be a positive integer or None, got {top!r}")
     out: list[list[tuple[str, float]]] = [[] for _ in text_list]
-    keep = [i for i, text in enumerate(text_list) if not is_blank(text)]
+    keep = [i for i, text in enumerate(text_list) if not is_blank(text) and not is_non_answer(text)]
     if not keep:
         return out
     kept = [text_list[i] for i in keep]
@@ -251,17 +255,19 @@ def format_terms(terms: Sequence[tuple[str, float]]) -> str:
 
 
 def explain_column(model: MomentClassifier, texts: Iterable[object], *, top: int = 3) -> Any:
-    """The ``explanation`` column of :meth:`MomentClassifier.label`: compact text, NA if blank.
+    """The ``explanation`` column of :meth:`MomentClassifier.label`: compact text, NA if blank,
+    ``"(non-answer)"`` for a non-answer.
 
     Examples
     --------
     >>> import moments_nlp as mn
-    >>> explain_column(mn.load(), ["", "ok"]).tolist()  # doctest: +ELLIPSIS
-    [<NA>, 'ok (+...)']
+    >>> explain_column(mn.load(), ["", "ok", "n/a"]).tolist()  # doctest: +ELLIPSIS
+    [<NA>, 'ok (+...)', '(non-answer)']
     """
     import pandas as pd
 
     text_list = as_text_list(texts)
     terms = explain(model, text_list, top=top)
-    values = [None if is_blank(text) else format_terms(t) for text, t in zip(text_list, terms)]
+    values = [None if is_blank(text) else _NON_ANSWER if is_non_answer(text) else format_terms(t)
+              for text, t in zip(text_list, terms)]
     return pd.array(values, dtype="string")

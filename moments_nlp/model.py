@@ -8,6 +8,12 @@ Examples
 ['magic', 'misery']
 >>> list(clf.predict_proba(["fine"]).columns)
 ['magic', 'ordinary', 'misery']
+
+A blank text gets no label (``None``) and NaN probabilities; a non-answer such as ``"n/a"`` is
+``ordinary`` with ``p_ordinary = 1`` (:mod:`moments_nlp._non_answers`):
+
+>>> clf.predict(["", "n/a", "Rude staff"])
+[None, 'ordinary', 'misery']
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from moments_nlp._calibrate import TemperatureCalibratedClassifier, fit_classifier, fit_progress
+from moments_nlp._non_answers import NON_ANSWER_PROBA, non_answer_mask
 from moments_nlp._texts import as_text_list, is_blank
 from moments_nlp.errors import ColumnNotFoundError, InputError, TrainingDataError
 from moments_nlp.features import TokenFeatures
-from moments_nlp.labels import LABELS, normalize_labels
+from moments_nlp.labels import LABELS, labeled_texts, normalize_labels
 from moments_nlp.preprocess import SpacyPreprocessor
 
 if TYPE_CHECKING:
@@ -38,7 +45,7 @@ __all__ = ["MomentClassifier", "OUTPUT_COLUMNS", "FAMILIAR"]
 
 #: Columns that :meth:`MomentClassifier.label` adds to a table.
 OUTPUT_COLUMNS: tuple[str, ...] = ("moment", "confidence", *(f"p_{label}" for label in LABELS),
-                                   "familiarity")
+                                   "familiarity", "non_answer")
 #: Familiarity from which ``confidence`` is the top probability itself; below it, ``confidence``
 #: is the top probability times ``familiarity / FAMILIAR``, so ``min_confidence`` sends texts full
 #: of words the model never saw to review.
@@ -264,6 +271,24 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
     def _proba_array(self, texts: Sequence[str]) -> np.ndarray:
         return self._scores(texts, familiar=False)
 
+    def _answer_scores(self, texts: Sequence[str], *,
+                       familiar: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What predict / predict_proba / label report: ``(scores, blank, non_answer)``.
+
+        ``scores`` is :meth:`_scores` for the texts the model reads; blank texts get a row of
+        NaN, non-answers :data:`~moments_nlp._non_answers.NON_ANSWER_PROBA` (and NaN
+        familiarity: the model does not read them). The masks are boolean arrays.
+        """
+        blank = np.fromiter((is_blank(t) for t in texts), dtype=bool, count=len(texts))
+        non_answer = non_answer_mask(texts)
+        scored = ~blank & ~non_answer
+        scores = np.full((len(texts), len(LABELS) + familiar), np.nan)
+        if scored.any():
+            scores[scored] = self._scores([t for t, k in zip(texts, scored) if k],
+                                          familiar=familiar)
+        scores[non_answer, :len(LABELS)] = NON_ANSWER_PROBA
+        return scores, blank, non_answer
+
     def familiarity(self, X: Iterable[object]) -> np.ndarray:
         """Share of each text's words the model has weights for (0 to 1; NaN for no words).
 
@@ -282,21 +307,43 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         return self._scores(as_text_list(X), familiar=True)[:, len(LABELS)]
 
     def predict_proba(self, X: Iterable[object]) -> pd.DataFrame:
-        """Calibrated probability of each label, one row per text.
+        """Calibrated probability of each label, one row per text (as :meth:`label` gives).
 
         Returns
         -------
         pandas.DataFrame
-            Columns exactly ``LABELS``; rows sum to 1.
+            Columns exactly ``LABELS``, float64; rows sum to 1, except for a missing, empty or
+            whitespace-only text, whose row is all NaN (never a guess). A non-answer
+            (``"n/a"``, ``"No comment"``, ``"10"``: :mod:`moments_nlp._non_answers`) gets
+            ``p_ordinary = 1``.
+
+        Examples
+        --------
+        >>> import moments_nlp as mn
+        >>> mn.load().predict_proba(["", "No comment"]).to_numpy().tolist()
+        [[nan, nan, nan], [0.0, 1.0, 0.0]]
         """
         texts = as_text_list(X)
         index = X.index if isinstance(X, pd.Series) else None
-        return pd.DataFrame(self._proba_array(texts), columns=list(LABELS), index=index)
+        scores, _, _ = self._answer_scores(texts, familiar=False)
+        return pd.DataFrame(scores, columns=list(LABELS), index=index)
 
-    def predict(self, X: Iterable[object]) -> list[str]:
-        """One label per text (a list of str, in input order)."""
-        proba = self._proba_array(as_text_list(X))
-        return [LABELS[i] for i in proba.argmax(axis=1)]
+    def predict(self, X: Iterable[object]) -> list[str | None]:
+        """One label per text: a list in input order, always the same length as ``X``.
+
+        Each item is a label from ``LABELS``, or ``None`` for a missing, empty or
+        whitespace-only text (:meth:`label` shows the same rows as ``<NA>``). A non-answer
+        (:mod:`moments_nlp._non_answers`) is ``"ordinary"``.
+
+        Examples
+        --------
+        >>> import moments_nlp as mn
+        >>> mn.load().predict([None, "", "  ", "Lovely crew"])
+        [None, None, None, 'magic']
+        """
+        scores, blank, _ = self._answer_scores(as_text_list(X), familiar=False)
+        best = np.nan_to_num(scores, nan=0.0).argmax(axis=1)
+        return [None if skip else LABELS[i] for i, skip in zip(best, blank)]
 
     def label(self, df: Any, text_column: str = "comment", *,
               min_confidence: float | None = None, explain: bool = False,
@@ -308,8 +355,11 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         never saw (``familiarity`` below :data:`FAMILIAR`).
 
         Every row and column of ``df`` is kept, in order. Rows whose text is missing or blank get
-        ``<NA>`` as label and NaN scores, never a guess. A Dask DataFrame gives back a lazy Dask
-        DataFrame with the same columns.
+        ``<NA>`` as label and NaN scores, never a guess. A non-answer (``"No comment"``,
+        ``"n/a"``, ``"-"``, a number alone: :mod:`moments_nlp._non_answers`) is not read by the
+        model: it gets ``moment="ordinary"``, ``p_ordinary=1``, ``confidence=1``, NaN
+        ``familiarity``, ``non_answer=True`` and never ``needs_review``. A Dask DataFrame gives
+        back a lazy Dask DataFrame with the same columns.
 
         Parameters
         ----------
@@ -350,10 +400,8 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
                 f"{[str(c) for c in df.columns]}"
             )
         texts = as_text_list(df[text_column])
-        keep = np.fromiter((not is_blank(t) for t in texts), dtype=bool, count=len(texts))
-        scores = np.full((len(texts), len(LABELS) + 1), np.nan)
-        if keep.any():
-            scores[keep] = self._scores([t for t, k in zip(texts, keep) if k], familiar=True)
+        scores, blank, non_answer = self._answer_scores(texts, familiar=True)
+        keep = ~blank
         proba, familiar = scores[:, :len(LABELS)], scores[:, len(LABELS)]
         out = df.copy()
         moment = np.full(len(texts), None, dtype=object)
@@ -364,9 +412,10 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         for j, label in enumerate(LABELS):
             out[f"p_{label}"] = proba[:, j]
         out["familiarity"] = familiar
+        out["non_answer"] = pd.array(non_answer, dtype="boolean")
         if min_confidence is not None:
-            review = pd.array(np.where(keep, out["confidence"] < min_confidence, False),
-                              dtype="boolean")
+            review = pd.array(np.where(keep & ~non_answer, out["confidence"] < min_confidence,
+                                       False), dtype="boolean")
             out["needs_review"] = review
         if explain:
             from moments_nlp.explain import explain_column
@@ -411,13 +460,16 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         return suggest_labeling(self, X, n, **options)
 
     def evaluate(self, X: Iterable[object], y: Iterable[object]) -> EvaluationReport:
-        """Score on labeled texts: accuracy, macro-F1, per-class figures, confusion, ECE."""
+        """Score on labeled texts: accuracy, macro-F1, per-class figures, confusion, ECE.
+
+        The predictions scored are :meth:`predict_proba`'s (a non-answer is ``ordinary``);
+        rows with a blank text have no prediction and are skipped.
+        """
         from moments_nlp.evaluate import evaluate_predictions
 
-        texts = as_text_list(X)
-        truth = normalize_labels(y)
-        proba = self._proba_array(texts)
-        return evaluate_predictions(truth, proba)
+        texts, truth = labeled_texts(X, y, purpose="to evaluate on")
+        scores, _, _ = self._answer_scores(texts, familiar=False)
+        return evaluate_predictions(truth, scores)
 
     def save(self, path: str | Path, *, format: str = "skops",
              card: dict[str, Any] | None = None) -> Path:

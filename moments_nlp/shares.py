@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from moments_nlp._non_answers import is_non_answer, non_answer_mask
 from moments_nlp._texts import as_text_list, is_blank
 from moments_nlp.errors import InputError
 from moments_nlp.labels import LABELS, labeled_texts
@@ -62,7 +63,8 @@ if TYPE_CHECKING:
     from moments_nlp.model import MomentClassifier
 
 __all__ = ["em_shares", "estimate_shares", "fit_reference", "held_out_sample",
-           "reference_from_proba", "reference_prior", "shares_from_proba", "training_prior"]
+           "reference_from_proba", "reference_prior", "shares_from_proba", "training_prior",
+           "with_non_answers"]
 
 _FLOOR = 1e-6
 
@@ -89,7 +91,11 @@ def fit_reference(model: MomentClassifier, texts: Iterable[object],
     True
     """
     kept, truth = labeled_texts(texts, labels, purpose="for fit_reference")
-    return reference_from_proba(model._proba_array(kept), truth)
+    pairs = [(text, label) for text, label in zip(kept, truth) if not is_non_answer(text)]
+    if not pairs:  # non-answers are labeled by a rule; the model's probabilities do not apply
+        raise InputError("fit_reference needs texts the model reads; got only non-answers")
+    return reference_from_proba(model._proba_array([t for t, _ in pairs]),
+                                [label for _, label in pairs])
 
 
 def reference_from_proba(proba: np.ndarray, labels: Sequence[str]) -> dict[str, float]:
@@ -287,6 +293,36 @@ def shares_from_proba(proba: np.ndarray, prior: np.ndarray | None, *, n_boot: in
     return frame
 
 
+def with_non_answers(frame: pd.DataFrame, non_answers: int) -> pd.DataFrame:
+    """Shares of all texts from shares of the answers and a count of non-answers.
+
+    Non-answers (:mod:`moments_nlp._non_answers`) are ``ordinary`` by rule, with no model error
+    to correct, so they are added as a known ordinary mass: with ``f`` the non-answers' share of
+    all texts, every share and interval bound becomes ``(1 - f) * value + f * [label ==
+    ordinary]``. Returns a new frame (``attrs["n"]`` counts both, ``attrs["non_answer"]`` the
+    non-answers).
+
+    Examples
+    --------
+    >>> answers = shares_from_proba(np.tile([[0.5, 0.0, 0.5]], (3, 1)), None, n_boot=0)
+    >>> with_non_answers(answers, 1)["share"].round(3).tolist()
+    [0.375, 0.25, 0.375]
+    """
+    out = frame.copy()
+    answers = int(frame.attrs.get("n", 0))
+    total = answers + non_answers
+    out.attrs = {**frame.attrs, "n": total, "non_answer": non_answers}
+    if non_answers == 0:
+        return out
+    fraction = non_answers / total
+    ordinary = (out.index == "ordinary").astype(np.float64)
+    for column in ("share", "ci_low", "ci_high"):
+        values = out[column].to_numpy(dtype=np.float64)
+        # nothing but non-answers: all ordinary, with no uncertainty
+        out[column] = ordinary if answers == 0 else (1 - fraction) * values + fraction * ordinary
+    return out
+
+
 def estimate_shares(model: MomentClassifier, texts: Iterable[object], *, n_boot: int = 200,
                     confidence: float = 0.95, random_state: int | None = 0,
                     reference: dict[str, float] | None = None,
@@ -298,7 +334,10 @@ def estimate_shares(model: MomentClassifier, texts: Iterable[object], *, n_boot:
     model : MomentClassifier
         A fitted model with calibrated probabilities.
     texts : iterable of str
-        Blank texts are left out (their count is in ``attrs["blank"]``).
+        Blank texts are left out (their count is in ``attrs["blank"]``). Non-answers
+        (``"n/a"``, ``"No comment"``: :mod:`moments_nlp._non_answers`) count as ``ordinary``
+        without correction (:func:`with_non_answers`; their count is in
+        ``attrs["non_answer"]``); the correction is estimated on the other texts.
     n_boot : int, default 200
         Bootstrap resamples for the intervals (0: no intervals, NaN).
     confidence : float, default 0.95
@@ -316,8 +355,8 @@ def estimate_shares(model: MomentClassifier, texts: Iterable[object], *, n_boot:
     -------
     pandas.DataFrame
         Index ``LABELS`` (named ``label``), columns ``share``, ``ci_low``, ``ci_high``;
-        ``attrs`` holds ``n`` (texts used), ``blank``, ``counted`` (shares of predicted labels,
-        for comparison), ``method`` and ``reference`` (EM's, else None).
+        ``attrs`` holds ``n`` (texts used), ``blank``, ``non_answer``, ``counted`` (shares of
+        predicted labels, for comparison), ``method`` and ``reference`` (EM's, else None).
 
     Raises
     ------
@@ -342,7 +381,9 @@ def estimate_shares(model: MomentClassifier, texts: Iterable[object], *, n_boot:
     use_kde = held_out is not None and reference is None and method != "em"
     text_list = as_text_list(texts)
     kept = [text for text in text_list if not is_blank(text)]
-    proba = model._proba_array(kept) if kept else np.zeros((0, len(LABELS)))
+    non_answer = non_answer_mask(kept)
+    answers = [text for text, skip in zip(kept, non_answer) if not skip]
+    proba = model._proba_array(answers) if answers else np.zeros((0, len(LABELS)))
     ref: Any = None
     if reference is not None:
         unknown = sorted(set(reference) - set(LABELS))
@@ -356,8 +397,11 @@ def estimate_shares(model: MomentClassifier, texts: Iterable[object], *, n_boot:
         ref = reference_prior(model)
     frame = shares_from_proba(proba, ref, n_boot=n_boot, confidence=confidence,
                               random_state=random_state, held_out=held_out if use_kde else None)
+    frame = with_non_answers(frame, int(non_answer.sum()))
     frame.attrs["blank"] = len(text_list) - len(kept)
-    counted = np.bincount(proba.argmax(axis=1), minlength=len(LABELS)) / max(len(kept), 1)
+    predicted = np.concatenate([proba.argmax(axis=1), np.full(int(non_answer.sum()),
+                                                              LABELS.index("ordinary"))])
+    counted = np.bincount(predicted, minlength=len(LABELS)) / max(len(kept), 1)
     frame.attrs["counted"] = dict(zip(LABELS, counted.round(6).tolist()))
     frame.attrs["method"] = "kde" if use_kde else "em"
     frame.attrs["reference"] = (dict(zip(LABELS, np.round(ref, 6).tolist()))

@@ -130,6 +130,7 @@ def test_summary_line_says_what_happened(tmp_path: Path, model: mn.MomentClassif
     line = str(summary)
     assert re.search(r"^15 rows read \(delimiter ',' \(detected\), encoding utf-8 \(detected\)\); "
                      r"12 labeled \(\d+ magic, \d+ ordinary, \d+ misery\); "
+                     r"3 non-answers \(n/a, no comment, \.\.\.\) labeled ordinary; "
                      r"3 blank left unlabeled; \d+ need review; xlsx: 4 characters cleaned, "
                      r"1 cells cut to 32,767 characters; [\d.]+s \([\d,]+ rows/s\) -> .*out.xlsx$",
                      line), line

@@ -31,7 +31,7 @@ def test_label_sample_survey(tmp_path: Path) -> None:
     source = pd.read_csv(REPO / "data" / "sample_survey.csv", dtype=str, keep_default_na=False)
     labeled = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(labeled.columns) == [*source.columns, "moment", "confidence", "p_magic",
-                                     "p_ordinary", "p_misery", "familiarity"]
+                                     "p_ordinary", "p_misery", "familiarity", "non_answer"]
     pd.testing.assert_frame_equal(labeled[source.columns], source)
     blank = source["comment"].str.strip() == ""
     assert (labeled.loc[blank, "moment"] == "").all()

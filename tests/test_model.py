@@ -89,7 +89,7 @@ def test_label_keeps_rows_and_columns(small_model: mn.MomentClassifier) -> None:
                       index=[7, 8, 9, 10])
     out = small_model.label(df)
     assert list(out.columns) == ["id", "comment", "moment", "confidence", "p_magic",
-                                 "p_ordinary", "p_misery", "familiarity"]
+                                 "p_ordinary", "p_misery", "familiarity", "non_answer"]
     assert list(out.index) == [7, 8, 9, 10] and out["id"].tolist() == [1, 2, 3, 4]
     assert out["moment"].dtype == "string"
     assert out["moment"].isna().tolist() == [False, True, True, False]
@@ -164,3 +164,26 @@ def test_unfamiliar_text_gets_lower_confidence_and_review(small_model: mn.Moment
     assert out["confidence"].iloc[1] == 0.0 < top[1]
     assert out["needs_review"].tolist() == [top[0] < 0.3, True]
     np.testing.assert_allclose(small_model.familiarity(texts), out["familiarity"])
+
+
+def test_predict_leaves_blank_texts_unlabeled_as_label_does(
+        small_model: mn.MomentClassifier) -> None:
+    texts = [None, "", "  ", "\n\t", "Lost bag", float("nan")]
+    predicted = small_model.predict(texts)
+    assert isinstance(predicted, list) and len(predicted) == len(texts)
+    assert predicted[:4] == [None] * 4 and predicted[5] is None
+    assert predicted[4] in mn.LABELS
+    proba = small_model.predict_proba(texts)
+    assert list(proba.columns) == list(mn.LABELS) and proba.dtypes.eq("float64").all()
+    assert proba.iloc[[0, 1, 2, 3, 5]].isna().all().all()
+    assert np.isclose(proba.iloc[4].sum(), 1.0)
+    out = small_model.label(pd.DataFrame({"comment": texts}))
+    assert [None if m is pd.NA else m for m in out["moment"]] == predicted
+    np.testing.assert_array_equal(out[["p_magic", "p_ordinary", "p_misery"]].to_numpy(),
+                                  proba.to_numpy())
+    assert small_model.predict([]) == [] and small_model.predict_proba([]).shape == (0, 3)
+
+
+def test_evaluate_skips_blank_texts(small_model: mn.MomentClassifier) -> None:
+    report = small_model.evaluate(["Lovely staff", " ", "Lost bag"], ["magic", "misery", "misery"])
+    assert report.n == 2

@@ -58,8 +58,13 @@ def test_preprocess_never_crashes(texts: list[str]) -> None:
 @given(st.lists(texts_strategy, min_size=1, max_size=6))
 def test_predict_one_label_per_text(default_model: mn.MomentClassifier, texts: list[str]) -> None:
     labels = default_model.predict(texts)
-    assert len(labels) == len(texts) and set(labels) <= set(mn.LABELS)
-    _check_proba(default_model.predict_proba(texts), len(texts))
+    blank = [not text.strip() for text in texts]
+    assert len(labels) == len(texts)
+    assert all((label is None) if skip else label in mn.LABELS
+               for label, skip in zip(labels, blank))
+    proba = default_model.predict_proba(texts)
+    assert proba[blank].isna().all().all()  # a blank text gets NaN, as in label()
+    _check_proba(proba[[not skip for skip in blank]], len(texts) - sum(blank))
 
 
 @settings(max_examples=200, deadline=None,
