@@ -10,7 +10,7 @@ import pytest
 
 import moments_nlp as mn
 from moments_nlp.cli import main
-from moments_nlp.compare import compare_models, promote
+from moments_nlp.compare import compare_models, paired_comparison, promote
 from moments_nlp.errors import InputError
 
 
@@ -81,3 +81,72 @@ def test_compare_errors(small_model: mn.MomentClassifier) -> None:
         compare_models(small_model, small_model, ["a", "b"], ["magic"])
     with pytest.raises(InputError, match="no non-blank texts"):
         compare_models(small_model, small_model, [" "], ["magic"])
+
+
+def _close_call(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A challenger that fixes 10 of the champion's errors and makes 3 new ones (n = 400)."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 3, 400)
+    champion = np.where(rng.random(400) < 0.7, truth, rng.integers(0, 3, 400))
+    challenger = champion.copy()
+    fixed = rng.choice(np.flatnonzero(champion != truth), 10, replace=False)
+    challenger[fixed] = truth[fixed]
+    broken = rng.choice(np.flatnonzero(champion == truth), 3, replace=False)
+    challenger[broken] = (truth[broken] + 1) % 3
+    return truth, champion, challenger
+
+
+def test_an_interval_that_includes_zero_is_not_significant() -> None:
+    # the case of issue 18: better by +0.017, one-sided p about 0.03, two-sided CI through 0
+    truth, champion, challenger = _close_call(0)
+    result = paired_comparison(truth, champion, challenger, n_boot=2000)
+    assert result.difference > 0 and result.ci_low < 0 < result.ci_high
+    assert result.test == "two-sided" and result.alpha < result.p_value < 2 * result.alpha
+    assert not result.significant and result.verdict == "champion"
+    assert not result.challenger_wins
+    text = str(result)
+    assert "95% two-sided paired bootstrap CI" in text and "two-sided p = " in text
+    assert "the 95% interval includes 0" in text and "keep the champion" in text
+
+
+def test_test_and_interval_disagreeing_at_the_boundary_is_not_significant() -> None:
+    truth, champion, challenger = _close_call(5)  # CI low +0.0001, p = 0.05 exactly
+    result = paired_comparison(truth, champion, challenger, n_boot=2000)
+    assert result.ci_low > 0 and result.p_value >= result.alpha
+    assert not result.significant and result.verdict == "champion"
+    assert "disagree at the boundary" in str(result)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_significant_means_the_test_and_the_interval_agree(seed: int) -> None:
+    truth, champion, challenger = _close_call(seed)
+    for a, b in ((champion, challenger), (challenger, champion)):
+        result = paired_comparison(truth, a, b, n_boot=500, random_state=seed)
+        both = result.p_value < result.alpha and result.interval_excludes_zero
+        assert result.significant == both
+        assert result.challenger_wins == (result.verdict == "challenger")
+        if result.verdict == "challenger":
+            assert result.ci_low > 0 and result.p_value < result.alpha
+
+
+def test_promote_refuses_a_result_whose_test_and_interval_disagree(
+        tmp_path: Path, folders: tuple[Path, Path], seed: pd.DataFrame) -> None:
+    import dataclasses
+    import shutil
+
+    good, bad = folders
+    champion = Path(shutil.copytree(bad, tmp_path / "champion"))
+    won = compare_models(champion, good, seed["text"], seed["label"], n_boot=300)
+    assert won.challenger_wins
+    before = (champion / "card.json").read_text()
+    for change in ({"ci_low": -0.001}, {"p_value": 0.06}, {"significant": False}):
+        assert promote(dataclasses.replace(won, **change), champion, good) is False
+        assert (champion / "card.json").read_text() == before
+
+
+def test_paired_comparison_checks_its_options() -> None:
+    truth = np.array([0, 1, 2])
+    with pytest.raises(InputError, match="alpha must be between 0 and 1"):
+        paired_comparison(truth, truth, truth, alpha=1.5)
+    with pytest.raises(InputError, match="n_boot must be 1 or more"):
+        paired_comparison(truth, truth, truth, n_boot=0)
