@@ -137,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-column", default="comment", help="column holding the feedback text")
     p.add_argument("--vocabulary", default=None, metavar="FILE",
                    help="extra touchpoints (JSON or YAML)")
+    p.add_argument("--corrected", action=argparse.BooleanOptionalAction, default=None,
+                   help="show the corrected share estimate beside the counted shares (default: "
+                        "only for a model trained on your own labels, never for the shipped "
+                        "model)")
     _model_arg(p)
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
 
@@ -300,7 +304,7 @@ def _report(args: argparse.Namespace) -> int:
         raise MomentsError(f"{out} exists; pass --force to replace it")
     table = read_table(args.input)
     path = report(table, by=args.by, output=out, text_column=args.text_column,
-                  model=_load(args), vocabulary=args.vocabulary)
+                  model=_load(args), vocabulary=args.vocabulary, corrected=args.corrected)
     print(f"report written to {path}")
     return 0
 

@@ -4,14 +4,18 @@
 labeled first) and writes a single HTML file with the charts embedded as base64 PNG images
 (matplotlib, extra ``plot``), so it can be mailed or opened offline:
 
-1. overall shares of Magic / Ordinary / Misery with 95% intervals (:mod:`moments_nlp.shares`);
-2. the same per group (``by``, e.g. the channel);
+1. overall shares of Magic / Ordinary / Misery: the headline is the **counted** labels, as in
+   the table, with 95% Wilson intervals; a corrected estimate (:mod:`moments_nlp.shares`) is
+   shown beside them, and said to be one, only when it applies to this data
+   (:mod:`moments_nlp._report_shares`: never by default for the shipped model);
+2. the same per group (``by``, e.g. the channel), with a warning for groups of fewer than
+   30 comments;
 3. the share of Misery (and Magic) among the moments of each touchpoint
    (:func:`moments_nlp.moments.moments`: one moment per comment and touchpoint, read from its
    own clause), with counts; the same table is written as CSV beside the HTML file
    (``report.html`` -> ``report_touchpoints.csv``);
 4. the terms that drive Misery (:mod:`moments_nlp.explain`, summed over Misery comments);
-5. a few example evidence spans per touchpoint, taken from the moments.
+5. a few example evidence spans per touchpoint, taken from the moments, each comment once.
 
 Every piece of user text is HTML-escaped.
 
@@ -28,10 +32,7 @@ True
 
 from __future__ import annotations
 
-import base64
 import html
-import io
-import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from moments_nlp._non_answers import non_answer_mask
+from moments_nlp._report_charts import (
+    group_figure,
+    png,
+    share_figure,
+    terms_figure,
+    touchpoint_figure,
+)
+from moments_nlp._report_shares import (
+    SMALL_GROUP,
+    corrected_shares,
+    correction_basis,
+    counted_shares,
+    shares_table,
+)
 from moments_nlp._texts import as_text_list, is_blank
 from moments_nlp.errors import ColumnNotFoundError, InputError, require
 from moments_nlp.labels import DISPLAY_NAMES, LABELS
@@ -48,96 +64,16 @@ if TYPE_CHECKING:
 
 __all__ = ["report"]
 
-_COLORS = {"magic": "#2a9d8f", "ordinary": "#9aa5b1", "misery": "#d1495b"}
 _CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
 max-width:1100px;color:#222;padding:0 1rem}h1{margin-bottom:.2rem}h2{margin-top:2.2rem;
 border-bottom:1px solid #ddd;padding-bottom:.3rem}.meta{color:#666}img{max-width:100%;
 height:auto;display:block;margin:.5rem 0}table{border-collapse:collapse;width:100%;
 font-size:.92rem}th,td{border:1px solid #ddd;padding:.35rem .5rem;text-align:left;
 vertical-align:top}th{background:#f4f4f4}.magic{color:#1f7a6f}.misery{color:#b23145}
-.note{color:#555;font-size:.9rem}"""
-
-
-def _figure(width: float, height: float) -> Any:
-    require("matplotlib", "plot")
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
-
-
-def _png(fig: Any, alt: str) -> str:
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        # emoji in comment text drawn as a label: the default font lacks them; a box is drawn
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font",
-                                category=UserWarning)
-        fig.savefig(buffer, format="png")
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
-
-
-def _share_chart(frame: pd.DataFrame, title: str) -> str:
-    fig = _figure(6.5, 3.2)
-    ax = fig.subplots()
-    names = [DISPLAY_NAMES.get(label, label) for label in LABELS]
-    share = frame["share"].to_numpy()
-    low = np.clip(np.nan_to_num(share - frame["ci_low"].to_numpy()), 0, None)
-    high = np.clip(np.nan_to_num(frame["ci_high"].to_numpy() - share), 0, None)
-    ax.barh(names, share, xerr=[low, high], color=[_COLORS[lab] for lab in LABELS], capsize=4)
-    for y, value in enumerate(share):
-        ax.text(min(value + 0.02, 0.9), y, f"{value:.0%}", va="center")
-    ax.set_xlim(0, 1)
-    ax.invert_yaxis()
-    ax.set_xlabel("estimated share (95% interval)")
-    ax.set_title(title)
-    return _png(fig, title)
-
-
-def _group_chart(groups: dict[str, pd.DataFrame], by: str) -> str:
-    names = list(groups)
-    fig = _figure(8, 0.5 * len(names) + 1.6)
-    ax = fig.subplots()
-    y = np.arange(len(names))
-    height = 0.8 / len(LABELS)
-    for k, label in enumerate(LABELS):
-        share = np.asarray([groups[g].loc[label, "share"] for g in names])
-        err = np.nan_to_num(np.vstack([
-            share - [groups[g].loc[label, "ci_low"] for g in names],
-            np.asarray([groups[g].loc[label, "ci_high"] for g in names]) - share]))
-        ax.barh(y + (k - 1) * height, share, height, xerr=np.clip(err, 0, None),
-                color=_COLORS[label], label=DISPLAY_NAMES.get(label, label), capsize=2)
-    ax.set_yticks(y, [f"{g} (n={groups[g].attrs.get('n', 0)})" for g in names])
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("estimated share (95% interval)")
-    ax.set_title(f"Shares by {by}")
-    ax.legend(loc="lower right", fontsize=8)
-    return _png(fig, f"shares by {by}")
-
-
-def _touchpoint_chart(rates: pd.DataFrame) -> str:
-    fig = _figure(8, 0.42 * max(len(rates), 1) + 1.6)
-    ax = fig.subplots()
-    y = np.arange(len(rates))
-    ax.barh(y - 0.2, rates["misery_share"], 0.4, color=_COLORS["misery"], label="Misery")
-    ax.barh(y + 0.2, rates["magic_share"], 0.4, color=_COLORS["magic"], label="Magic")
-    ax.set_yticks(y, [f"{name} (n={n})" for name, n in zip(rates.index, rates["moments"])])
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("share of the moments of the touchpoint")
-    ax.set_title("Misery and Magic by touchpoint (one moment per comment and touchpoint)")
-    ax.legend(loc="lower right", fontsize=8)
-    return _png(fig, "misery and magic rates per touchpoint")
-
-
-def _terms_chart(terms: list[tuple[str, float]]) -> str:
-    fig = _figure(7, 0.32 * max(len(terms), 1) + 1.4)
-    ax = fig.subplots()
-    ax.barh([t for t, _ in terms], [w for _, w in terms], color=_COLORS["misery"])
-    ax.invert_yaxis()
-    ax.set_xlabel("summed weight toward Misery (log-odds)")
-    ax.set_title("Terms that drive Misery")
-    return _png(fig, "terms that drive misery")
+.note{color:#555;font-size:.9rem}.headline{font-size:1.25rem;margin:.6rem 0}
+.ci{color:#666;font-size:.85em}.warn{background:#fff4d6;border-left:4px solid #e0a100;
+padding:.5rem .8rem;margin:.6rem 0}.warn-tag{background:#fff4d6;color:#7a5a00;
+font-size:.8em;padding:0 .3rem;border-radius:3px}"""
 
 
 def _misery_terms(model: MomentClassifier, texts: list[str], top: int) -> list[tuple[str, float]]:
@@ -154,16 +90,25 @@ def _misery_terms(model: MomentClassifier, texts: list[str], top: int) -> list[t
 
 
 def _examples_table(rows: pd.DataFrame, order: list[str], n_examples: int) -> str:
+    """Example evidence per touchpoint, each comment shown once (under the first touchpoint,
+    in ``order``, that picks it; a later touchpoint takes its next-best example)."""
     out = []
+    shown: set[Any] = set()  # comments (text_id) and evidence spans already in the table
     for name in order:
         subset = rows[rows["touchpoint"] == name]
         picked: list[Any] = []
         for label in ("misery", "magic", "ordinary"):
             part = subset[subset["moment"] == label].sort_values("confidence", ascending=False)
-            picked.extend(part.head(max(1, n_examples // 2)).index)
+            fresh = [idx for idx in part.index
+                     if rows.at[idx, "text_id"] not in shown
+                     and ("evidence", str(rows.at[idx, "evidence"])) not in shown]
+            for idx in fresh[:max(1, n_examples // 2)]:
+                picked.append(idx)
+                shown.update({rows.at[idx, "text_id"], ("evidence", str(rows.at[idx, "evidence"]))})
         for idx in picked[:n_examples]:
             label = str(rows.at[idx, "moment"])
-            out.append(f"<tr><td>{html.escape(name)}</td><td class=\"{html.escape(label)}\">"
+            out.append(f"<tr data-comment=\"{html.escape(str(rows.at[idx, 'text_id']))}\">"
+                       f"<td>{html.escape(name)}</td><td class=\"{html.escape(label)}\">"
                        f"{html.escape(DISPLAY_NAMES.get(label, label))}</td>"
                        f"<td>{html.escape(str(rows.at[idx, 'evidence']))}</td></tr>")
     if not out:
@@ -172,11 +117,81 @@ def _examples_table(rows: pd.DataFrame, order: list[str], n_examples: int) -> st
             f"<tbody>{''.join(out)}</tbody></table>")
 
 
+def _non_answer_flags(frame: pd.DataFrame, texts: list[str]) -> np.ndarray:
+    """The ``non_answer`` column as booleans (a CSV read back holds "True" / "False"); for a
+    table labeled before the column existed, the recognizer run on the texts."""
+    if "non_answer" not in frame.columns:
+        return non_answer_mask(texts)
+    values = frame["non_answer"].tolist()
+    return np.asarray([str(v).strip().lower() in ("true", "1", "yes") for v in values], dtype=bool)
+
+
+def _headline(counted: pd.DataFrame) -> str:
+    parts = []
+    shares, counts = counted["share"].to_dict(), counted["count"].to_dict()
+    for label in LABELS:
+        share, count = float(shares[label]), int(counts[label])
+        parts.append(f"<span class=\"{label}\" data-label=\"{label}\" "
+                     f"data-share=\"{share:.6f}\"><b>{html.escape(DISPLAY_NAMES[label])} "
+                     f"{share:.0%}</b></span> ({count})")
+    return (f"<p class=\"headline\" id=\"headline\">Of {counted.attrs['n']} comments with text: "
+            + ", ".join(parts) + ".</p>")
+
+
+def _overall_note(counted: pd.DataFrame, non_answers: int) -> str:
+    n = counted.attrs["n"]
+    numbers = counted["count"].to_dict()
+    counts = ", ".join(f"{int(numbers[label])} {label.capitalize()}" for label in LABELS)
+    note = (f"These are <b>counted</b> shares: of the {n} comments with text, the model labeled "
+            f"{counts}, the same counts as the <code>moment</code> column of the labeled table. "
+            "The bars and brackets are 95% Wilson intervals: how far the shares could move from "
+            "sampling alone; they do not cover the model's own labeling mistakes.")
+    if non_answers:
+        note += (f" {non_answers} of the Ordinary comments are non-answers (\"n/a\", "
+                 "\"No comment\", \"-\", a number alone), labeled Ordinary by rule.")
+    out = f"<p class=\"note\">{note}</p>"
+    if n < SMALL_GROUP:
+        out += (f"<p class=\"warn\">&#9888; Only {n} comments: shares of fewer than "
+                f"{SMALL_GROUP} comments are too uncertain to read.</p>")
+    return out
+
+
+def _corrected_note(counted: pd.DataFrame, corrected: pd.DataFrame, method: str,
+                    why: str) -> str:
+    gap = float(np.nanmax(np.abs(corrected["share"].to_numpy(dtype=np.float64)
+                                 - counted["share"].to_numpy(dtype=np.float64))))
+    return (f"<p class=\"note\">Beside the counts: the <b>corrected estimate</b> ({method}), "
+            "which adjusts the counts for the errors the model is known to make (a model that "
+            "takes some Ordinary comments for Misery over-counts Misery). "
+            f"{why} The two differ by up to {gap:.0%} points: the counts carry the model's "
+            "mistakes, the corrected estimate the assumption that these comments are like "
+            "the ones its errors were measured on. Its intervals are bootstrap intervals.</p>")
+
+
+def _small_groups_warning(groups: dict[str, pd.DataFrame], by: str) -> str:
+    small = {g: f for g, f in groups.items() if f.attrs.get("n", 0) < SMALL_GROUP}
+    if not small:
+        return ""
+    width = max(float((f["ci_high"] - f["ci_low"]).max()) for f in small.values())
+    names = ", ".join(f"{html.escape(g)} (n={f.attrs.get('n', 0)})" for g, f in small.items())
+    return (f"<p class=\"warn\" id=\"small-groups\">&#9888; Too few comments to read: {names}. "
+            f"With fewer than {SMALL_GROUP} comments a {html.escape(by)}'s 95% intervals are up "
+            f"to {width:.0%} wide, so its shares are printed but should not be compared with "
+            "the others.</p>")
+
+
 def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path = "report.html",
            *, text_column: str = "comment", model: MomentClassifier | None = None,
            vocabulary: Any = None, n_examples: int = 3, n_terms: int = 15, n_boot: int = 200,
-           title: str = "Moments of Truth report") -> Path:
+           title: str = "Moments of Truth report", corrected: bool | None = None,
+           reference: dict[str, float] | None = None) -> Path:
     """Write the HTML report of a labeled table; returns the path written.
+
+    The headline shares are the **counted** labels (what the table's ``moment`` column says,
+    with 95% Wilson intervals). A corrected estimate of the shares is shown beside them only
+    when it applies (see :mod:`moments_nlp._report_shares`): with ``reference``, with
+    ``corrected=True``, or by default for a model trained on the user's own labels, never by
+    default for the shipped model. Groups with fewer than 30 comments carry a warning.
 
     The touchpoint table (:func:`moments_nlp.moments.touchpoint_table`) is also written as
     CSV beside it: ``<name>_touchpoints.csv`` in the same folder.
@@ -192,14 +207,22 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
         File to write (replaced if it exists).
     text_column : str, default "comment"
     model : MomentClassifier, optional
-        For the share correction and the Misery terms; default ``mn.load()``.
+        The model that labeled the table, for the corrected estimate and the Misery terms;
+        default ``mn.load()``.
     vocabulary : dict or path, optional
         Extra touchpoints, as in :func:`moments_nlp.touchpoint_matcher.touchpoints`.
         Touchpoints are always found again in the text, with their moments
         (:func:`moments_nlp.moments.moments`).
     n_examples, n_terms, n_boot : int
-        Example evidence spans per touchpoint, Misery terms shown, bootstrap resamples.
+        Example evidence spans per touchpoint (each comment shown once), Misery terms shown,
+        bootstrap resamples of the corrected estimate.
     title : str
+    corrected : bool or None, default None
+        Show the corrected estimate beside the counts: True always, False never, None when
+        the model was trained on the user's own labels or ``reference`` is given.
+    reference : dict, optional
+        Label shares fitted on labeled comments of this kind
+        (:func:`moments_nlp.shares.fit_reference`); the corrected estimate then uses EM with it.
 
     Raises
     ------
@@ -210,7 +233,6 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
     """
     from moments_nlp.moments import GENERAL, touchpoint_table
     from moments_nlp.moments import moments as find_moments
-    from moments_nlp.shares import held_out_sample, reference_prior, shares_from_proba
     from moments_nlp.touchpoint_matcher import TOUCHPOINTS
 
     if not isinstance(labeled, pd.DataFrame):
@@ -238,36 +260,47 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
     for column in ("confidence", *proba_columns):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     frame[text_column] = [t for t, k in zip(texts, keep) if k]
-    held_out = held_out_sample(model)
-    prior = reference_prior(model) if held_out is None else None
-    proba = frame[proba_columns].to_numpy(dtype=np.float64)
-    overall = shares_from_proba(proba, prior, n_boot=n_boot, held_out=held_out)
+    non_answers = _non_answer_flags(frame, frame[text_column].tolist())
+    frame["non_answer"] = non_answers
+    counted = counted_shares(frame["moment"].tolist())
+    show, why = correction_basis(model, corrected=corrected, reference=reference)
     parts = [f"<h1>{html.escape(title)}</h1><p class=\"meta\">{int(keep.sum())} comments with "
              f"text of {len(keep)} rows; written "
              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by moments-nlp.</p>",
-             "<h2>Overall shares</h2>", _share_chart(overall, "Overall shares"),
-             "<p class=\"note\">Shares are corrected for the model's errors and for the shift "
-             "in class balance from its training data ("
-             + ("KDEy-ML" if held_out is not None else "EM prior adjustment") + "); bars show 95% "
-             "bootstrap intervals. Counting predicted labels gives "
-             + ", ".join(f"{DISPLAY_NAMES.get(lab, lab)} {share:.0%}" for lab, share in zip(
-                 LABELS, (frame["moment"].value_counts(normalize=True)
-                          .reindex(list(LABELS)).fillna(0))))
-             + ".</p>"]
+             "<h2>Overall shares</h2>", _headline(counted),
+             png(share_figure(counted, "Share of comments by label (counted)",
+                              "share of comments labeled (95% Wilson interval)"),
+                 "counted shares"),
+             _overall_note(counted, int(non_answers.sum()))]
+    if show:
+        overall, method = corrected_shares(model, frame, n_boot=n_boot, reference=reference)
+        parts += [shares_table({"all comments": counted}, {"all comments": overall},
+                               first="comments", table_id="shares-overall"),
+                  _corrected_note(counted, overall, method, why)]
+    else:
+        parts.append(f"<p class=\"note\" id=\"no-correction\">{why}</p>")
     if by is not None:
-        groups = {}
+        groups, fixed = {}, {}
         for value, part in frame.groupby(by, sort=True):
-            groups[str(value)] = shares_from_proba(part[proba_columns].to_numpy(np.float64),
-                                                   prior, n_boot=n_boot, held_out=held_out)
-        parts += [f"<h2>Shares by {html.escape(by)}</h2>", _group_chart(groups, by)]
-    found = find_moments(frame[text_column], model=model, vocabulary=vocabulary)
+            groups[str(value)] = counted_shares(part["moment"].tolist())
+            if show:
+                fixed[str(value)] = corrected_shares(model, part, n_boot=n_boot,
+                                                     reference=reference)[0]
+        parts += [f"<h2>Shares by {html.escape(by)}</h2>",
+                  png(group_figure(groups, by, small=SMALL_GROUP), f"shares by {by}"),
+                  _small_groups_warning(groups, by),
+                  shares_table(groups, fixed if show else None, first=by,
+                               table_id="shares-by-group")]
+    found = find_moments(frame[text_column].reset_index(drop=True), model=model,
+                         vocabulary=vocabulary)
     found = found[found["touchpoint"] != GENERAL].reset_index(drop=True)
     rates = touchpoint_table(found, TOUCHPOINTS)
     order = list(rates.index)
     path = Path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
     rates.to_csv(path.with_name(f"{path.stem}_touchpoints.csv"))
-    parts += ["<h2>Misery and Magic by touchpoint</h2>", _touchpoint_chart(rates),
+    parts += ["<h2>Misery and Magic by touchpoint</h2>",
+              png(touchpoint_figure(rates), "misery and magic rates per touchpoint"),
               "<p class=\"note\">Each comment gives one moment per touchpoint it mentions, "
               "read from the clause that mentions it (<code>mn.moments</code>), so a comment "
               "with good food and slow service counts as Magic for food and Misery for waiting. "
@@ -275,7 +308,7 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
     misery_texts = frame.loc[frame["moment"] == "misery", text_column].astype(str).tolist()
     terms = _misery_terms(model, misery_texts, n_terms) if misery_texts else []
     parts.append("<h2>Terms that drive Misery</h2>")
-    parts.append(_terms_chart(terms) if terms else
+    parts.append(png(terms_figure(terms), "terms that drive misery") if terms else
                  "<p class=\"note\">No comment was labeled Misery.</p>")
     parts += ["<h2>Examples by touchpoint</h2>", _examples_table(found, order, n_examples)]
     page = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"

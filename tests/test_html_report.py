@@ -112,16 +112,126 @@ def test_chromium_screenshot(tmp_path: Path) -> None:
     assert std > 0.01
 
 
-def test_report_shares_match_estimate_shares(small_model: mn.MomentClassifier,
-                                             tmp_path: Path) -> None:
-    # a model that keeps a held-out sample: the page's overall shares are its KDE estimate
+def _shares(page: str, element: str) -> dict[str, float]:
+    """The ``data-share`` values inside the element with this id, by ``data-label``."""
+    block = re.search(rf'id="{element}".*?</(p|table)>', page, re.S)
+    assert block is not None, element
+    return {label: float(share) for label, share in
+            re.findall(r'data-label="(\w+)" data-share="([\d.]+)"', block.group(0))}
+
+
+def test_headline_is_the_counted_labels_for_the_sample_survey(
+        default_model: mn.MomentClassifier, tmp_path: Path) -> None:
+    survey = pd.read_csv(REPO / "data" / "sample_survey.csv", keep_default_na=False)
+    frame = default_model.label(survey)
+    page = mn.report(frame, by="channel", output=tmp_path / "r.html", model=default_model,
+                     n_boot=20).read_text(encoding="utf-8")
+    counted = frame["moment"].dropna().value_counts(normalize=True)
+    headline = _shares(page, "headline")
+    assert list(headline) == list(mn.LABELS)
+    for label in mn.LABELS:
+        assert headline[label] == pytest.approx(counted.get(label, 0.0), abs=1e-6)
+        assert f"{counted.get(label, 0.0):.0%}</b>" in page  # the printed headline, rounded
+    # the shipped model has no basis for a correction on a survey: none shown, and why not
+    assert 'id="no-correction"' in page and "shipped default model" in page
+    assert "corrected</th>" not in page and "corrected estimate</b>" not in page
+    assert "These are <b>counted</b> shares" in page
+
+
+def test_small_groups_get_a_visible_warning(labeled: pd.DataFrame, tmp_path: Path,
+                                            default_model: mn.MomentClassifier) -> None:
+    page = mn.report(labeled, by="channel", output=tmp_path / "r.html", model=default_model,
+                     n_boot=10).read_text(encoding="utf-8")
+    sizes = labeled.dropna(subset=["moment"]).groupby("channel").size()
+    small = sizes[sizes < 30]
+    assert len(small) >= 1  # phone has 10 comments
+    warning = re.search(r'<p class="warn" id="small-groups">(.*?)</p>', page, re.S)
+    assert warning is not None and "Too few comments to read" in warning.group(1)
+    for group, n in small.items():
+        assert f"{group} (n={n})" in warning.group(1)
+        assert re.search(rf'data-group="{group}"><td>{group} <span class="warn-tag">', page)
+    big = sizes[sizes >= 30].index[0]
+    assert f'data-group="{big}"><td>{big}</td>' in page
+
+
+def test_examples_show_each_comment_once(labeled: pd.DataFrame, tmp_path: Path,
+                                         default_model: mn.MomentClassifier) -> None:
+    page = mn.report(labeled, by=None, output=tmp_path / "r.html", model=default_model,
+                     n_boot=0, n_examples=4).read_text(encoding="utf-8")
+    rows = re.findall(r'<tr data-comment="(\d+)"><td>[^<]*</td><td[^>]*>[^<]*</td><td>(.*?)</td>',
+                      page)
+    assert len(rows) > 10
+    comments = [comment for comment, _ in rows]
+    evidence = [text for _, text in rows]
+    assert len(set(comments)) == len(comments) and len(set(evidence)) == len(evidence)
+
+
+@pytest.mark.parametrize("which", ["group", "touchpoint"])
+def test_chart_legends_do_not_overlap_the_bars(labeled: pd.DataFrame, which: str) -> None:
+    pytest.importorskip("matplotlib")
+    from moments_nlp._report_charts import group_figure, touchpoint_figure
+    from moments_nlp._report_shares import counted_shares
+
+    if which == "group":
+        groups = {str(g): counted_shares(part["moment"].dropna().tolist())
+                  for g, part in labeled.groupby("channel")}
+        fig = group_figure(groups, "channel", small=30)
+    else:
+        rates = pd.DataFrame({"misery_share": [0.9, 0.2], "magic_share": [0.05, 0.95],
+                              "moments": [40, 12]}, index=["staff", "delivery"])
+        fig = touchpoint_figure(rates)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    (ax,) = fig.axes
+    legend = fig.legends[0].get_window_extent(renderer)
+    assert not legend.overlaps(ax.get_window_extent(renderer))
+    assert legend.y0 >= ax.get_tightbbox(renderer).y1 - 1  # above the axes and their title
+
+
+def test_own_model_shows_the_corrected_estimate_beside_the_counts(
+        small_model: mn.MomentClassifier, tmp_path: Path) -> None:
+    # a model trained on the user's own labels keeps a held-out sample of that data: the
+    # corrected estimate (KDE) is shown beside the counts, and the headline stays the counts
     survey = pd.read_csv(REPO / "data" / "sample_survey.csv", keep_default_na=False)
     frame = small_model.label(survey)
-    page = mn.report(frame, output=tmp_path / "k.html", model=small_model,
+    page = mn.report(frame, by="channel", output=tmp_path / "k.html", model=small_model,
                      n_boot=0).read_text(encoding="utf-8")
-    assert "(KDEy-ML)" in page and "EM prior adjustment" not in page
+    assert "KDEy-ML on the model's held-out predictions" in page
+    assert "trained on your own labeled comments" in page and 'id="no-correction"' not in page
+    counted = frame["moment"].dropna().value_counts(normalize=True)
+    expected = counted.reindex(mn.LABELS).to_dict()
+    assert _shares(page, "headline") == pytest.approx(expected, abs=1e-6)
     shares = small_model.estimate_shares(survey["comment"], n_boot=0)
     assert shares.attrs["method"] == "kde"
-    proba = frame.loc[frame["moment"] != "", [f"p_{k}" for k in mn.LABELS]].to_numpy(float)
+    overall = re.search(r'id="shares-overall".*?</table>', page, re.S)
+    assert overall is not None
+    cells = [float(v) for v in re.findall(r'data-share="([\d.]+)"', overall.group(0))]
+    assert cells[3:] == pytest.approx(shares["share"].tolist(), abs=1e-6)  # counted, corrected
+    proba = frame.loc[frame["moment"].notna(), [f"p_{k}" for k in mn.LABELS]].to_numpy(float)
     direct = shares_from_proba(proba, None, n_boot=0, held_out=held_out_sample(small_model))
     pd.testing.assert_series_equal(direct["share"], shares["share"], atol=1e-6)
+    assert "corrected</th>" in re.search(r'id="shares-by-group".*?</thead>', page, re.S).group(0)
+    off = mn.report(frame, output=tmp_path / "off.html", model=small_model, n_boot=0,
+                    corrected=False).read_text(encoding="utf-8")
+    assert 'id="no-correction"' in off and "turned off" in off
+
+
+def test_the_default_model_shows_a_correction_only_when_asked(
+        labeled: pd.DataFrame, tmp_path: Path, default_model: mn.MomentClassifier) -> None:
+    source = tmp_path / "labeled.csv"
+    labeled.to_csv(source, index=False)
+    out = tmp_path / "asked.html"
+    assert main(["report", str(source), "--by", "channel", "-o", str(out), "--corrected"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "shown because it was asked for" in page and "own training data" in page
+    assert 'id="shares-overall"' in page and 'id="no-correction"' not in page
+    counted = labeled["moment"].dropna().value_counts(normalize=True)
+    expected = counted.reindex(mn.LABELS).to_dict()
+    assert _shares(page, "headline") == pytest.approx(expected, abs=1e-6)
+    reference = {"magic": 0.3, "ordinary": 0.4, "misery": 0.3}
+    fitted = mn.report(labeled, by=None, output=tmp_path / "ref.html", model=default_model,
+                       n_boot=0, reference=reference).read_text(encoding="utf-8")
+    assert "the reference you fitted" in fitted and 'id="shares-overall"' in fitted
