@@ -163,9 +163,10 @@ def _corrected_note(counted: pd.DataFrame, corrected: pd.DataFrame, method: str,
     return (f"<p class=\"note\">Beside the counts: the <b>corrected estimate</b> ({method}), "
             "which adjusts the counts for the errors the model is known to make (a model that "
             "takes some Ordinary comments for Misery over-counts Misery). "
-            f"{why} The two differ by up to {gap:.0%} points: the counts carry the model's "
-            "mistakes, the corrected estimate the assumption that these comments are like "
-            "the ones its errors were measured on. Its intervals are bootstrap intervals.</p>")
+            f"{why} The two differ by up to {100 * gap:.0f} percentage points: the counts "
+            "carry the model's mistakes, the corrected estimate the assumption that these "
+            "comments are like the ones its errors were measured on. Its intervals are "
+            "bootstrap intervals.</p>")
 
 
 def _small_groups_warning(groups: dict[str, pd.DataFrame], by: str) -> str:
