@@ -304,9 +304,9 @@ def with_non_answers(frame: pd.DataFrame, non_answers: int) -> pd.DataFrame:
 
     Examples
     --------
-    >>> answers = shares_from_proba(np.tile([[0.5, 0.0, 0.5]], (3, 1)), None, n_boot=0)
+    >>> answers = shares_from_proba(np.tile([[0.6, 0.2, 0.2]], (3, 1)), None, n_boot=0)
     >>> with_non_answers(answers, 1)["share"].round(3).tolist()
-    [0.375, 0.25, 0.375]
+    [0.45, 0.4, 0.15]
     """
     out = frame.copy()
     answers = int(frame.attrs.get("n", 0))
