@@ -74,9 +74,11 @@ def test_report_reads_a_labeled_csv_from_the_cli(labeled: pd.DataFrame, tmp_path
     source = tmp_path / "labeled.csv"
     labeled.head(60).to_csv(source, index=False)
     out = tmp_path / "report.html"
-    assert main(["report", str(source), "--by", "channel", "-o", str(out)]) == 0
+    assert main(["report", str(source), "--text-column", "comment", "--by", "channel", "-o",
+                 str(out)]) == 0
     assert len(_images(out.read_text(encoding="utf-8"))) == 4
-    assert main(["report", str(source), "-o", str(out)]) == 2  # exists, no --force
+    exists = main(["report", str(source), "--text-column", "comment", "-o", str(out)])
+    assert exists == 2  # no --force
 
 
 def test_report_errors(labeled: pd.DataFrame, tmp_path: Path) -> None:
