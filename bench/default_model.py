@@ -75,6 +75,10 @@ CANDIDATES = {
                        shares={"clothing": 1, "reddit": 1, "seed": 1}, C=1.0),
     "seed_half": Recipe("seed_half", ("clothing", "reddit", "seed"),
                         shares={"clothing": 1, "reddit": 1, "seed": 2}),
+    "seed_more": Recipe("seed_more", ("clothing", "reddit", "seed"),
+                        shares={"clothing": 1, "reddit": 1, "seed": 1.6}, C=1.0),
+    "reddit_more": Recipe("reddit_more", ("clothing", "reddit", "seed"),
+                          shares={"clothing": 1, "reddit": 1.6, "seed": 1}, C=1.0),
 }
 
 

@@ -31,7 +31,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from moments_nlp.errors import InputError, RaggedRowsError
+from moments_nlp.errors import InputError, RaggedRowsError, option
 
 __all__ = ["DELIMITERS", "Layout", "check_field_counts", "check_not_other_type",
            "detect_encoding", "head_bytes", "is_qualtrics", "open_text", "sniff_delimiter",
@@ -78,11 +78,19 @@ class Layout:
         The skipped rows were detected as a Qualtrics export's question text and ImportId rows.
     rows : int or None
         Data rows, when the layout check counted them (CSV / TSV).
+    sheet : str or None
+        ``.xlsx``: the name of the sheet read.
+    sheets : tuple of str
+        ``.xlsx``: the names of all sheets in the workbook, in order.
+    header_row : int
+        ``.xlsx``: the row (1-based, as Excel numbers them) holding the column names.
 
     Examples
     --------
     >>> str(Layout("csv", sep=";", encoding="cp1252", skip_rows=2, qualtrics=True))
     "delimiter ';' (detected), encoding cp1252 (detected), 2 Qualtrics header rows skipped"
+    >>> str(Layout("xlsx", sheet="Comments", sheets=("Summary", "Comments"), header_row=3))
+    "sheet 'Comments' of 2, header in row 3"
     """
 
     fmt: str
@@ -93,9 +101,16 @@ class Layout:
     skip_rows: int = 0
     qualtrics: bool = False
     rows: int | None = None
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+    header_row: int = 1
 
     def __str__(self) -> str:
         parts = []
+        if self.sheet is not None and len(self.sheets) > 1:
+            parts.append(f"sheet {self.sheet!r} of {len(self.sheets)}")
+        if self.header_row != 1:
+            parts.append(f"header in row {self.header_row}")
         if self.sep is not None:
             how = "given" if self.sep_given else "detected"
             parts.append(f"delimiter {DELIMITERS.get(self.sep, repr(self.sep))} ({how})")
@@ -207,7 +222,7 @@ def detect_encoding(path: Path, head: bytes) -> str:
     best = matches.best()
     if best is None:
         raise InputError(f"{path} is not CSV text: no text encoding fits its bytes (a binary "
-                         "file?); pass --encoding if you know it")
+                         "file?); pass ", option("encoding"), " if you know it")
     try:  # Excel's Western default: kept unless it reads measurably messier than the best
         western = mess_ratio(sample.decode("cp1252"), maximum_threshold=1.0)
     except UnicodeDecodeError:
@@ -272,8 +287,8 @@ def check_field_counts(path: Path, *, encoding: str, sep: str) -> int:
             if len(record) != expected:
                 raise RaggedRowsError(
                     f"{path}, line {start}: expected {expected} fields (as in the header), found "
-                    f"{len(record)}; the delimiter is {DELIMITERS.get(sep, repr(sep))} (pass "
-                    "--sep if that is wrong) - quote cells that hold it, or fix the row"
+                    f"{len(record)}; the delimiter is {DELIMITERS.get(sep, repr(sep))} (pass ",
+                    option("sep"), " if that is wrong) - quote cells that hold it, or fix the row"
                 )
             rows += 1
     return rows
@@ -282,7 +297,7 @@ def check_field_counts(path: Path, *, encoding: str, sep: str) -> int:
 def _parse_sep(sep: str) -> str:
     sep = _SEP_NAMES.get(sep.lower(), sep)
     if len(sep) != 1:
-        raise InputError(f"sep must be one character (or tab), got {sep!r}")
+        raise InputError(option("sep"), f" must be one character (or tab), got {sep!r}")
     return sep
 
 

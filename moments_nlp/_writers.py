@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from moments_nlp.errors import InputError, require
+from moments_nlp.errors import InputError, option, require
 
 __all__ = ["EXCEL_CELL_LIMIT", "ParquetWriter", "TableWriter", "TextWriter", "XlsxWriter"]
 
@@ -114,7 +114,8 @@ class ParquetWriter:
             except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
                 raise InputError(
                     f"a column changes type between chunks ({exc}); Parquet needs one type per "
-                    "column: use a larger chunk_size or give the column one type in the input"
+                    "column: use a larger ", option("chunk_size"),
+                    " or give the column one type in the input"
                 ) from exc
         self._writer.write_table(table)
 

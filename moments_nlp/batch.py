@@ -36,7 +36,7 @@ from typing import Any
 
 import pandas as pd
 
-from moments_nlp.errors import InputError
+from moments_nlp.errors import InputError, OutputExistsError, option
 from moments_nlp.io import (
     Layout,
     count_rows,
@@ -129,15 +129,28 @@ class _Tally:
             self.review += int(labeled["needs_review"].fillna(False).sum())
 
 
+def _same_file(source: Path, target: Path) -> bool:
+    """Whether ``target`` is ``source``: the same path after resolving, or the same inode."""
+    if source.resolve() == target.resolve():
+        return True
+    try:
+        return target.exists() and os.path.samefile(source, target)
+    except OSError:
+        return False
+
+
 def _check_paths(source: Path, target: Path, *, force: bool) -> None:
     file_format(source)
     file_format(target)
     if not source.is_file():
         raise InputError(f"no such input file: {source}")
+    if _same_file(source, target):
+        raise InputError(f"the output {target} is the input file {source}; labeling never "
+                         "overwrites its input, even with ", option("force", True),
+                         ": give another output name")
     if target.exists() and not force:
-        raise FileExistsError(
-            f"{target} exists; pass --force (force=True) to overwrite it"
-        )
+        raise OutputExistsError(f"{target} exists; pass ", option("force", True),
+                                " to overwrite it")
     if target.is_dir():
         raise InputError(f"output {target} is a folder; give a file name such as labeled.csv")
     if not target.parent.is_dir():
@@ -196,7 +209,8 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
                show_progress: bool | None = None, force: bool = False,
                min_confidence: float | None = None, dask: str | None = None,
                sep: str | None = None, encoding: str | None = None,
-               skip_rows: int | None = None,
+               skip_rows: int | None = None, sheet: str | int | None = None,
+               header_row: int | None = None,
                moments: str | Path | None = None) -> LabelSummary:
     """Label every row of a survey export and write it, with the labels, to ``output``.
 
@@ -218,7 +232,9 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
     show_progress : bool, optional
         ``None`` shows a progress bar only when stderr is a terminal; True / False force it.
     force : bool, default False
-        Overwrite an existing ``output``.
+        Overwrite an existing ``output``. The input itself is never overwritten: an ``output``
+        (or ``moments``) that is the input file (the same path, a symlink or hard link to it)
+        is an error even with ``force=True``.
     min_confidence : float, optional
         Add ``needs_review`` (True where the confidence is below this).
     dask : str, optional
@@ -233,7 +249,11 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
     skip_rows : int, optional
         Rows after the header that are not data. Default: 2 for a Qualtrics export (its
         question-text and ``{"ImportId": ...}`` rows, detected), else 0.
-
+    sheet : str or int, optional
+        ``.xlsx`` input: the sheet to read, by name or by position from 0. Default: the first.
+    header_row : int, optional
+        ``.xlsx`` input: the row holding the column names, numbered from 1 as in Excel (rows
+        above it are not read). Default: 1.
     moments : str or Path, optional
         Also write the moments per touchpoint (:func:`moments_nlp.moments.moments`) to this
         file, any format as for ``output``; ``text_id`` is the 0-based row of the input.
@@ -243,8 +263,8 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
 
     Raises
     ------
-    FileExistsError
-        If ``output`` exists and ``force`` is False.
+    OutputExistsError
+        If ``output`` exists and ``force`` is False (a ``FileExistsError`` too).
     ColumnNotFoundError
         If ``text_column`` is absent (the message lists the available columns).
     RaggedRowsError
@@ -267,7 +287,8 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
         _check_paths(source, Path(moments), force=force)
         if Path(moments).resolve() == target.resolve():
             raise InputError(f"the moments file must differ from the output {target}")
-    layout = inspect_layout(source, sep=sep, encoding=encoding, skip_rows=skip_rows)
+    layout = inspect_layout(source, sep=sep, encoding=encoding, skip_rows=skip_rows,
+                            sheet=sheet, header_row=header_row)
     checked = _Checked(iter_chunks(source, chunk_size=chunk_size, columns=[text_column],
                                    layout=layout), min_confidence, text_column)
     chunks = iter(checked)

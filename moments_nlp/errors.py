@@ -11,18 +11,31 @@ keeps working for callers that do not know this library::
     ├── TrainingDataError        labeled data that cannot train a model
     ├── ModelIntegrityError      a model folder is missing, altered or garbled
     │   └── UntrustedModelError  a pickle from outside the package without ``trusted=True``
+    ├── OutputExistsError        an output exists (also a FileExistsError)
     └── MissingExtraError        an optional dependency is not installed (names the extra)
 
 :class:`ModelVersionWarning` is a warning, not an error: a model saved by other library versions.
+
+Messages that tell the user which option to change hold an :func:`option` instead of its
+spelling: ``str(error)`` names the Python parameter (``force=True``), and
+:meth:`MomentsError.cli_message` names the command-line flag (``--force``), which is what the
+``moments-nlp`` command prints.
 
 Examples
 --------
 >>> from moments_nlp.errors import MomentsError, InputError
 >>> issubclass(InputError, ValueError)
 True
+>>> error = InputError("output exists; pass ", option("force", True), " to overwrite it")
+>>> str(error)
+'output exists; pass force=True to overwrite it'
+>>> error.cli_message()
+'output exists; pass --force to overwrite it'
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 __all__ = [
     "MomentsError",
@@ -35,11 +48,78 @@ __all__ = [
     "UntrustedModelError",
     "MissingExtraError",
     "ModelVersionWarning",
+    "OutputExistsError",
+    "Hint",
+    "option",
 ]
+
+_UNSET = object()
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A part of an error message spelled one way for Python callers and another for the CLI.
+
+    Attributes
+    ----------
+    api : str
+        How the message says it to a Python caller, e.g. ``conflicts='drop'``.
+    cli : str
+        How it says it on the command line, e.g. ``--conflicts drop``.
+    """
+
+    api: str
+    cli: str
+
+
+def option(name: str, value: object = _UNSET, *, flag: str | None = None) -> Hint:
+    """A parameter to set: ``name=value`` in Python, ``--flag value`` on the command line.
+
+    Parameters
+    ----------
+    name : str
+        The keyword argument of the Python function, e.g. ``"skip_rows"``.
+    value : object, optional
+        The value to suggest. Without it only the name is given; ``True`` is a bare flag.
+    flag : str, optional
+        The command-line flag when it is not ``--`` + ``name`` with dashes, e.g. ``"--cv"`` for
+        ``cv_folds``.
+
+    Examples
+    --------
+    >>> option("conflicts", "drop")
+    Hint(api="conflicts='drop'", cli='--conflicts drop')
+    >>> option("cv_folds", 5, flag="--cv").cli, option("skip_rows").api
+    ('--cv 5', 'skip_rows')
+    """
+    cli = flag or "--" + name.replace("_", "-")
+    if value is _UNSET:
+        return Hint(name, cli)
+    if value is True:
+        return Hint(f"{name}=True", cli)
+    return Hint(f"{name}={value!r}", f"{cli} {value}")
 
 
 class MomentsError(ValueError):
-    """Base class of every moments-nlp error."""
+    """Base class of every moments-nlp error.
+
+    Parameters
+    ----------
+    *parts : str or Hint
+        The message, in pieces: text, and :class:`Hint` parts (see :func:`option`) that are
+        spelled as Python parameters by ``str()`` and as flags by :meth:`cli_message`.
+    """
+
+    def _render(self, cli: bool) -> str:
+        return "".join((part.cli if cli else part.api) if isinstance(part, Hint) else str(part)
+                       for part in self.args)
+
+    def __str__(self) -> str:
+        return self._render(cli=False)
+
+    def cli_message(self) -> str:
+        """The message with command-line flags (``--force``) instead of Python parameters."""
+        return self._render(cli=True)
 
 
 class UnknownLabelError(MomentsError):
@@ -54,7 +134,7 @@ class ColumnNotFoundError(InputError, KeyError):
     """A named column is not in the table; the message lists the available columns."""
 
     def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
+        return self._render(cli=False)
 
 
 class RaggedRowsError(InputError):
@@ -71,6 +151,13 @@ class ModelIntegrityError(MomentsError):
 
 class UntrustedModelError(ModelIntegrityError):
     """A pickled model from outside the package, loaded without ``trusted=True``."""
+
+
+class OutputExistsError(MomentsError, FileExistsError):
+    """An output file or folder exists and overwriting it was not asked for."""
+
+    def __str__(self) -> str:  # OSError would print "[Errno ...]" for a message in parts
+        return self._render(cli=False)
 
 
 class MissingExtraError(MomentsError, ImportError):

@@ -51,7 +51,14 @@ from moments_nlp._writers import (
     TextWriter,
     XlsxWriter,
 )
-from moments_nlp.errors import ColumnNotFoundError, InputError, MomentsError, require
+from moments_nlp.errors import (
+    ColumnNotFoundError,
+    Hint,
+    InputError,
+    MomentsError,
+    option,
+    require,
+)
 from moments_nlp.labels import normalize_labels, stars_to_label
 
 __all__ = [
@@ -107,12 +114,24 @@ def _wrap_read_error(path: Path, fmt: str, exc: BaseException,
     if isinstance(exc, UnicodeDecodeError):
         name = "UTF-8" if encoding in (None, "utf-8", "utf-8-sig") else encoding
         return InputError(f"cannot read {path}: it is not {name} text ({exc.reason} at byte "
-                          f"{exc.start} of a block); pass its encoding with --encoding "
-                          "(encoding=...), e.g. cp1252")
+                          f"{exc.start} of a block); pass its encoding, e.g. ",
+                          option("encoding", "cp1252"))
     return InputError(f"cannot read {path} as {fmt}: {type(exc).__name__}: {exc}")
 
 
-def _check_columns(path: Path, frame: pd.DataFrame, wanted: Sequence[str]) -> None:
+def _excel_note(layout: Layout | None) -> tuple[object, ...]:
+    """What a column-not-found message adds for a workbook: which sheet and row were read."""
+    if layout is None or layout.fmt != "xlsx":
+        return ()
+    index = layout.sheets.index(layout.sheet) if layout.sheet in layout.sheets else 0
+    return (f"; only sheet {index} ({layout.sheet!r}) was read, with its header in row "
+            f"{layout.header_row}; the workbook's sheets are {list(layout.sheets)} (pass ",
+            Hint("sheet=NAME_OR_POSITION", "--sheet NAME|N"), " to read another, ",
+            Hint("header_row=ROW", "--header-row N"), " if the column names are in another row)")
+
+
+def _check_columns(path: Path, frame: pd.DataFrame, wanted: Sequence[str],
+                   layout: Layout | None = None) -> None:
     for column in wanted:
         if column in frame.columns:
             continue
@@ -120,7 +139,7 @@ def _check_columns(path: Path, frame: pd.DataFrame, wanted: Sequence[str]) -> No
         if nested is None:
             raise ColumnNotFoundError(
                 f"column {column!r} not found in {path}; available columns: "
-                f"{[str(c) for c in frame.columns]}"
+                f"{[str(c) for c in frame.columns]}", *_excel_note(layout)
             )
         head, key = nested
         keys = list(flatten(frame, head).columns)
@@ -131,15 +150,48 @@ def _check_columns(path: Path, frame: pd.DataFrame, wanted: Sequence[str]) -> No
             )
 
 
+def _excel_layout(path: Path, sheet: str | int | None, header_row: int | None) -> Layout:
+    """The sheet to read (by name, or 0-based position) and the workbook's sheet names."""
+    if header_row is not None and header_row < 1:
+        raise InputError(option("header_row"), " is the row number of the column names, from "
+                         f"1 as in Excel; got {header_row}")
+    openpyxl: Any = require("openpyxl", "excel")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise _wrap_read_error(path, "xlsx", exc) from exc
+    try:
+        names = tuple(str(name) for name in book.sheetnames)
+    finally:
+        book.close()
+    if sheet is None:
+        chosen = names[0] if names else None
+    elif str(sheet) in names:
+        chosen = str(sheet)
+    elif isinstance(sheet, int) or str(sheet).isdigit():
+        position = int(sheet)
+        if not 0 <= position < len(names):
+            raise InputError(f"{path} has {len(names)} sheets {list(names)}: there is no sheet "
+                             f"{position} (", option("sheet"), " counts from 0, or give a name)")
+        chosen = names[position]
+    else:
+        raise InputError(f"{path} has no sheet {sheet!r}; its sheets are {list(names)}")
+    return Layout("xlsx", sheet=chosen, sheets=names, header_row=header_row or 1)
+
+
 def inspect_layout(path: str | Path, *, sep: str | None = None, encoding: str | None = None,
-                   skip_rows: int | None = None) -> Layout:
-    """Check a file and find how to read it: delimiter, encoding, rows to skip.
+                   skip_rows: int | None = None, sheet: str | int | None = None,
+                   header_row: int | None = None) -> Layout:
+    """Check a file and find how to read it: delimiter, encoding, sheet, rows to skip.
 
     CSV / TSV: a file of another type under a ``.csv`` name (xlsx, gzip, Parquet, binary) or an
     empty file is refused; the encoding is detected unless given (UTF-8, else
     charset-normalizer's guess); a ``.csv`` delimiter is sniffed among ``, ; tab |`` unless
     given; every row must have as many fields as the header. Any format: a Qualtrics export's
-    two extra header rows are detected and skipped unless ``skip_rows`` is given.
+    two extra header rows are detected and skipped unless ``skip_rows`` is given. ``.xlsx``:
+    ``sheet`` (a name, or a position from 0; default the first) and ``header_row`` (the row of
+    the column names, from 1 as Excel numbers them; default 1) choose what is read, and
+    ``skip_rows`` counts rows after the header as for CSV.
 
     Raises
     ------
@@ -161,9 +213,12 @@ def inspect_layout(path: str | Path, *, sep: str | None = None, encoding: str | 
     if not path.is_file():
         raise InputError(f"no such file: {path}")
     if skip_rows is not None and skip_rows < 0:
-        raise InputError(f"skip_rows must be 0 or more, got {skip_rows}")
+        raise InputError(option("skip_rows"), f" must be 0 or more, got {skip_rows}")
     if sep is not None and fmt not in ("csv", "tsv"):
-        raise InputError(f"sep applies to CSV and TSV files, not to {fmt} ({path})")
+        raise InputError(option("sep"), f" applies to CSV and TSV files, not to {fmt} ({path})")
+    for name, value in (("sheet", sheet), ("header_row", header_row)):
+        if value is not None and fmt != "xlsx":
+            raise InputError(option(name), f" applies to .xlsx workbooks, not to {fmt} ({path})")
     if encoding is not None:
         try:
             codecs.lookup(encoding)
@@ -171,7 +226,9 @@ def inspect_layout(path: str | Path, *, sep: str | None = None, encoding: str | 
             raise InputError(f"unknown encoding {encoding!r}") from exc
     layout = Layout(fmt, encoding=encoding, encoding_given=encoding is not None)
     try:
-        if fmt in ("csv", "tsv"):
+        if fmt == "xlsx":
+            layout = _excel_layout(path, sheet, header_row)
+        elif fmt in ("csv", "tsv"):
             layout = text_layout(path, fmt, sep=sep, encoding=encoding)
         elif fmt == "jsonl" and not head_bytes(path).strip():
             raise InputError(f"{path} is empty: expected one JSON object per line")
@@ -226,14 +283,15 @@ def iter_chunks(path: str | Path, *, chunk_size: int = 20_000,
     """
     path = Path(path)
     if chunk_size < 1:
-        raise InputError(f"chunk_size must be a positive number of rows, got {chunk_size}")
+        raise InputError(option("chunk_size"),
+                         f" must be a positive number of rows, got {chunk_size}")
     layout = layout or inspect_layout(path, **options)
     start = 0
     checked = False
     try:
         for chunk in _skipped(_raw_chunks(path, layout, chunk_size), layout.skip_rows):
             if not checked:
-                _check_columns(path, chunk, columns or [])
+                _check_columns(path, chunk, columns or [], layout)
                 checked = True
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)
@@ -247,7 +305,7 @@ def iter_chunks(path: str | Path, *, chunk_size: int = 20_000,
             empty = _empty(path, layout)
         except Exception as exc:
             raise _wrap_read_error(path, layout.fmt, exc, layout.encoding) from exc
-        _check_columns(path, empty, columns or [])
+        _check_columns(path, empty, columns or [], layout)
         yield empty
 
 
@@ -269,15 +327,20 @@ def _raw_chunks(path: Path, layout: Layout, chunk_size: int) -> Iterator[pd.Data
             for batch in source.iter_batches(batch_size=chunk_size):
                 yield batch.to_pandas()
     else:
-        yield from _xlsx_chunks(path, chunk_size)
+        yield from _xlsx_chunks(path, chunk_size, layout)
 
 
-def _xlsx_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
-    """The first sheet, streamed. Cells keep their Excel types; "NA" or "None" stay text."""
+def _xlsx_chunks(path: Path, chunk_size: int, layout: Layout) -> Iterator[pd.DataFrame]:
+    """One sheet, streamed. Cells keep their Excel types; "NA" or "None" stay text.
+
+    The sheet is ``layout.sheet`` (default the first); rows above ``layout.header_row`` are
+    not read.
+    """
     openpyxl: Any = require("openpyxl", "excel")
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
+        sheet = book[layout.sheet] if layout.sheet is not None else book.worksheets[0]
+        rows = sheet.iter_rows(min_row=layout.header_row, values_only=True)
         header = next(rows, None)
         if header is None:
             return
@@ -315,7 +378,8 @@ def read_table(path: str | Path, *, columns: Sequence[str] | None = None,
     layout : Layout, optional
         How to read it (from :func:`inspect_layout`); else inspected with ``options``.
     **options
-        ``sep``, ``encoding``, ``skip_rows``: see :func:`inspect_layout`.
+        ``sep``, ``encoding``, ``skip_rows``, ``sheet``, ``header_row``: see
+        :func:`inspect_layout`.
 
     Returns
     -------
@@ -351,7 +415,7 @@ def read_table(path: str | Path, *, columns: Sequence[str] | None = None,
         raise _wrap_read_error(path, "parquet", exc) from exc
     if layout.skip_rows:
         frame = frame.iloc[layout.skip_rows:].reset_index(drop=True)
-    _check_columns(path, frame, columns or [])
+    _check_columns(path, frame, columns or [], layout)
     return frame
 
 
@@ -366,12 +430,14 @@ def _empty(path: Path, layout: Layout) -> pd.DataFrame:
 
 
 def read_labeled(path: str | Path, *, text_column: str, label_column: str,
-                 from_stars: bool = False) -> tuple[list[str], list[str]]:
+                 from_stars: bool = False, **options: Any) -> tuple[list[str], list[str]]:
     """Read texts and their labels from a labeled file.
 
     Labels are normalized to :data:`~moments_nlp.labels.LABELS` (any known spelling), or mapped
     from 1-5 star ratings with ``from_stars=True``. Rows are kept as they are (blank texts
-    included; :func:`moments_nlp.train` drops and counts them).
+    included; :func:`moments_nlp.train` drops and counts them). ``options`` (``sep``,
+    ``encoding``, ``skip_rows``, ``sheet``, ``header_row``) say how to read the file, as in
+    :func:`inspect_layout`.
 
     Raises
     ------
@@ -390,7 +456,7 @@ def read_labeled(path: str | Path, *, text_column: str, label_column: str,
     """
     from moments_nlp._texts import as_text_list
 
-    frame = read_table(path, columns=[text_column, label_column])
+    frame = read_table(path, columns=[text_column, label_column], **options)
     texts = as_text_list(frame[text_column])
     raw = frame[label_column].tolist()
     labels = stars_to_label(raw) if from_stars else normalize_labels(raw)

@@ -40,15 +40,24 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from moments_nlp.errors import ModelIntegrityError, ModelVersionWarning, UntrustedModelError
+from moments_nlp.errors import (
+    Hint,
+    ModelIntegrityError,
+    ModelVersionWarning,
+    UntrustedModelError,
+    option,
+)
 from moments_nlp.labels import LABELS
 
 if TYPE_CHECKING:
     from moments_nlp.model import MomentClassifier
 
-__all__ = ["save_model", "load_model", "read_card", "default_model_path", "sha256_file"]
+__all__ = ["save_model", "load_model", "read_card", "default_model_path", "resolve_model_path",
+           "sha256_file"]
 
 CARD_NAME = "card.json"
+#: The model argument that names the default model shipped with the package.
+DEFAULT_NAME = "default"
 FORMATS = {"skops": "estimator.skops", "joblib": "estimator.joblib"}
 
 #: Types a skops model file may contain beyond skops' own defaults (reviewed: plain data holders
@@ -196,15 +205,33 @@ def save_model(model: MomentClassifier, path: str | Path, *, format: str = "skop
     return folder
 
 
+def resolve_model_path(path: str | Path | None) -> Path:
+    """The folder a model argument names: ``None`` or ``"default"`` is the shipped default model.
+
+    Every function and command that takes a model folder resolves it here, so ``"default"``
+    works everywhere (a folder that happens to be called ``default`` is ``./default``).
+
+    Examples
+    --------
+    >>> resolve_model_path("default") == resolve_model_path(None) == default_model_path()
+    True
+    >>> resolve_model_path("models/mine").as_posix()
+    'models/mine'
+    """
+    if path is None or (isinstance(path, str) and path == DEFAULT_NAME):
+        return default_model_path()
+    return Path(path)
+
+
 def read_card(path: str | Path | None = None) -> dict[str, Any]:
-    """Read and check the ``card.json`` of a model folder (``None`` = the default model).
+    """Read and check the ``card.json`` of a model folder (``None`` or ``"default"``: the default).
 
     Raises
     ------
     ModelIntegrityError
         If the folder or card is missing or the card is not valid JSON with an estimator entry.
     """
-    folder = default_model_path() if path is None else Path(path)
+    folder = resolve_model_path(path)
     card_path = folder / CARD_NAME
     if not folder.is_dir():
         raise ModelIntegrityError(f"model folder not found: {folder}")
@@ -243,7 +270,8 @@ def load_model(path: str | Path | None = None, *, trusted: bool = False) -> Mome
     Parameters
     ----------
     path : str or Path, optional
-        The model folder; ``None`` loads the default model shipped with the package.
+        The model folder; ``None`` or ``"default"`` loads the default model shipped with the
+        package.
     trusted : bool, default False
         Allow a ``joblib`` (pickle) estimator from outside the package. Only set this for files
         you made yourself: a pickle runs code when loaded.
@@ -261,7 +289,7 @@ def load_model(path: str | Path | None = None, *, trusted: bool = False) -> Mome
         A pickle from outside the package without ``trusted=True``, or a skops file holding
         types outside the reviewed list.
     """
-    folder = default_model_path() if path is None else Path(path)
+    folder = resolve_model_path(path)
     card = read_card(folder)
     entry = card["estimator"]
     estimator = folder / entry["file"]
@@ -290,9 +318,11 @@ def _load_pickle(estimator: Path, folder: Path, *, trusted: bool) -> Any:
     shipped = folder.resolve() == default_model_path().resolve()
     if not (trusted or shipped):
         raise UntrustedModelError(
-            f"{estimator} is a pickle, and loading a pickle can run any code; load it with "
-            "mn.load(path, trusted=True) only if you made it yourself, or re-save it with "
-            "clf.save(path, format='skops')"
+            f"{estimator} is a pickle, and loading a pickle can run any code; pass ",
+            option("trusted", True), " only if you made it yourself, or re-save it in the safe "
+            "format with ", Hint("clf.save(path, format='skops')",
+                                 "moments-nlp train ... --format skops (or clf.save(path, "
+                                 "format='skops') in Python)"),
         )
     import joblib
 

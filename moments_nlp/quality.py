@@ -287,8 +287,9 @@ def suggest_labeling(model: MomentClassifier, texts: Iterable[object], n: int = 
     Returns
     -------
     pandas.DataFrame
-        Index = position in the input; columns ``text``, ``predicted``, ``uncertainty`` and
-        ``p_<label>``, in picking order.
+        Index = the text's index label when ``texts`` is a pandas Series (as ``label`` keeps
+        it), else its position in the input; columns ``text``, ``predicted``, ``uncertainty``
+        and ``p_<label>``, in picking order.
     """
     if n < 1:
         raise InputError(f"n must be a positive number of texts, got {n}")
@@ -303,8 +304,9 @@ def suggest_labeling(model: MomentClassifier, texts: Iterable[object], n: int = 
         if key not in seen:
             seen.add(key)
             unique.append((i, toks))
+    index = texts.index if isinstance(texts, pd.Series) else None
     if not unique:
-        return _suggest_frame(text_list, [], np.zeros((0, len(LABELS))), np.zeros(0))
+        return _suggest_frame(text_list, [], np.zeros((0, len(LABELS))), np.zeros(0), index)
     positions = np.array([i for i, _ in unique])
     proba = model._proba_array([text_list[i] for i in positions])
     entropy = -(proba * np.log(np.clip(proba, 1e-12, 1))).sum(axis=1) / np.log(len(LABELS))
@@ -327,16 +329,17 @@ def suggest_labeling(model: MomentClassifier, texts: Iterable[object], n: int = 
         blocked |= sim >= duplicate_similarity
         blocked[best] = True
     picked = pool[chosen]
-    return _suggest_frame(text_list, positions[picked], proba[picked], entropy[picked])
+    return _suggest_frame(text_list, positions[picked], proba[picked], entropy[picked], index)
 
 
 def _suggest_frame(texts: list[str], positions: Any, proba: np.ndarray,
-                   uncertainty: np.ndarray) -> pd.DataFrame:
+                   uncertainty: np.ndarray, index: pd.Index | None = None) -> pd.DataFrame:
+    where = np.asarray(positions, dtype=int)
     frame = pd.DataFrame({
-        "text": [texts[i] for i in positions],
+        "text": [texts[i] for i in where],
         "predicted": [LABELS[j] for j in proba.argmax(axis=1)] if len(proba) else [],
         "uncertainty": np.round(uncertainty, 4),
-    }, index=pd.Index(np.asarray(positions, dtype=int)))
+    }, index=pd.Index(where) if index is None else index[where])
     for j, label in enumerate(LABELS):
         frame[f"p_{label}"] = np.round(proba[:, j], 4) if len(proba) else []
     return frame

@@ -28,7 +28,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from moments_nlp._texts import as_text_list, is_blank
-from moments_nlp.errors import TrainingDataError
+from moments_nlp.errors import TrainingDataError, option
 from moments_nlp.evaluate import EvaluationReport, evaluate_predictions
 from moments_nlp.labels import LABELS, normalize_labels, stars_to_label
 from moments_nlp.model import MomentClassifier
@@ -154,7 +154,8 @@ def _resolve_conflicts(frame: pd.DataFrame, policy: str) -> dict[str, Any]:
         shown = "; ".join(f"{e['text']!r} {e['labels']}" for e in info["examples"])
         raise TrainingDataError(
             f"{len(conflicting)} texts ({int(mask.sum())} rows) carry different labels, e.g. "
-            f"{shown}; fix them or pass conflicts='drop' or conflicts='majority'"
+            f"{shown}; fix them or pass ", option("conflicts", "drop"), " or ",
+            option("conflicts", "majority"),
         )
     keep = ~mask
     if policy == "majority":
@@ -181,7 +182,7 @@ def _resolve_base(base: Any) -> MomentClassifier:
         return base
     from moments_nlp.persist import load_model
 
-    return load_model(None if str(base) == "default" else base)
+    return load_model(base)
 
 
 def _fresh(estimator: MomentClassifier) -> MomentClassifier:
@@ -339,7 +340,7 @@ def train_file(input: str | Path, *, text_column: str, label_column: str,
                from_stars: bool = False, conflicts: str = "error", duplicates: str = "keep",
                cv_folds: int = 5, base: Any = None, output: str | Path | None = None,
                format: str = "skops", plots: bool = False, show_progress: bool | None = None,
-               **options: Any) -> MomentClassifier:
+               read_options: dict[str, Any] | None = None, **options: Any) -> MomentClassifier:
     """Train from a labeled file (csv, tsv, jsonl, parquet, xlsx) and save the model folder.
 
     Parameters
@@ -353,6 +354,9 @@ def train_file(input: str | Path, *, text_column: str, label_column: str,
     format : {"skops", "joblib"}, default "skops"
     plots : bool, default False
         Save ``confusion.png`` and ``learning_curve.png`` (needs matplotlib, extra ``plot``).
+    read_options : dict, optional
+        How to read ``input`` (``sep``, ``encoding``, ``skip_rows``, ``sheet``, ``header_row``):
+        see :func:`moments_nlp.io.inspect_layout`.
     **options
         Parameters of :class:`MomentClassifier`.
 
@@ -365,7 +369,7 @@ def train_file(input: str | Path, *, text_column: str, label_column: str,
     from moments_nlp.io import read_table
     from moments_nlp.persist import sha256_file
 
-    table = read_table(input, columns=[text_column, label_column])
+    table = read_table(input, columns=[text_column, label_column], **(read_options or {}))
     clf = train(table[text_column], table[label_column], base=base, cv_folds=cv_folds,
                 from_stars=from_stars, conflicts=conflicts, duplicates=duplicates,
                 show_progress=show_progress, **options)
@@ -400,13 +404,20 @@ def format_cv_report(metrics: dict[str, Any]) -> str:
     >>> m = {"folds": 5, "n": 9, "accuracy": 0.9, "macro_f1": 0.8, "ece": 0.05,
     ...      "per_class": {"magic": {"precision": 1.0, "recall": 0.5, "f1": 0.667, "support": 2}},
     ...      "confusion": {"magic": {"magic": 1, "misery": 1}}}
-    >>> print(format_cv_report(m).splitlines()[0])
+    >>> print(format_cv_report(m))
     cross-validated (5 folds, 9 texts): macro-F1 0.8000, accuracy 0.9000, ECE 0.0500
+    <BLANKLINE>
+    per class:
+           precision  recall     f1  support
+    magic     1.0000  0.5000 0.6670        2
+    ...
     """
     lines = [f"cross-validated ({metrics.get('folds')} folds, {metrics.get('n')} texts): "
              f"macro-F1 {metrics['macro_f1']:.4f}, accuracy {metrics['accuracy']:.4f}, "
              f"ECE {metrics.get('ece', float('nan')):.4f}"]
     per_class = pd.DataFrame(metrics.get("per_class", {})).T
+    if "support" in per_class:  # a count: printed as an integer, not as 13954.0000
+        per_class["support"] = per_class["support"].astype(int)
     if not per_class.empty:
         lines += ["", "per class:", per_class.to_string(float_format=lambda v: f"{v:.4f}")]
     confusion = pd.DataFrame(metrics.get("confusion", {})).T.fillna(0).astype(int)

@@ -10,6 +10,7 @@ The test suite (tests/test_notebooks.py) executes the committed notebooks again 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -19,18 +20,32 @@ from nbclient import NotebookClient
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-def _cells(source: str) -> list[nbformat.NotebookNode]:
-    cells = []
-    for chunk in source.strip().split("\n# %%"):
+_CELL = re.compile(r"^# %%", flags=re.MULTILINE)
+
+
+def cells(source: str) -> list[nbformat.NotebookNode]:
+    r"""Split a ``# %%`` script into notebook cells; ``# %% [markdown]`` cells become markdown.
+
+    A cell starts at every line that begins with ``# %%``, the first line of the file included.
+    The ``# `` in front of each line of a markdown cell is removed.
+
+    Examples
+    --------
+    >>> [(c.cell_type, c.source) for c in cells("# %% [markdown]\n# # Title\n#\n# Text\n"
+    ...                                           "\n# %%\nx = 1\n")]
+    [('markdown', '# Title\n\nText'), ('code', 'x = 1')]
+    """
+    out = []
+    for chunk in _CELL.split(source):
         chunk = chunk.strip()
         if chunk.startswith("[markdown]"):
             text = chunk[len("[markdown]"):].strip()
-            cells.append(nbformat.v4.new_markdown_cell(
+            out.append(nbformat.v4.new_markdown_cell(
                 "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#")
                           for line in text.splitlines())))
         elif chunk:
-            cells.append(nbformat.v4.new_code_cell(chunk))
-    return cells
+            out.append(nbformat.v4.new_code_cell(chunk))
+    return out
 
 
 def build(name: str, source: str) -> Path:
@@ -38,7 +53,7 @@ def build(name: str, source: str) -> Path:
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
-    notebook.cells = _cells("# %%" + source if not source.startswith("# %%") else source)
+    notebook.cells = cells(source)
     NotebookClient(notebook, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     path = NOTEBOOKS / f"{name}.ipynb"

@@ -1,4 +1,9 @@
-"""Shared fixtures: the shipped default model and the optional ``../shared/data`` sets."""
+"""Shared fixtures: the shipped default model and the optional ``../shared/data`` sets.
+
+A test that reads ``../shared/data`` asks for the ``shared_data`` fixture: it skips when the
+folder is absent, and every test using it is marked ``shared_data`` (see
+:func:`pytest_collection_modifyitems`), so ``pytest -m "not shared_data"`` leaves them all out.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,13 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 def default_model() -> mn.MomentClassifier:
     """The default model shipped with the package (loaded once per test session)."""
     return mn.load()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the ``shared_data`` fixture with the ``shared_data`` marker."""
+    for item in items:
+        if "shared_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared_data)
 
 
 @pytest.fixture(scope="session")

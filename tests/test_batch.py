@@ -150,7 +150,7 @@ def test_refuses_to_overwrite_without_force(tmp_path: Path, model: mn.MomentClas
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
     _write_input(nasty_frame(), source)
     target.write_text("precious")
-    with pytest.raises(FileExistsError, match="--force"):
+    with pytest.raises(FileExistsError, match="force=True"):
         mn.label_file(source, target, text_column="comment", model=model)
     assert target.read_text() == "precious"
     mn.label_file(source, target, text_column="comment", model=model, force=True)
@@ -257,3 +257,18 @@ def test_worker_exception_is_raised_and_workers_stop(tmp_path: Path,
         mn.label_file(source, target, text_column="comment", model=bad, n_process=2)
     assert list(tmp_path.iterdir()) == [source]
     assert multiprocessing.active_children() == []
+
+
+def test_api_errors_name_api_parameters(tmp_path: Path) -> None:
+    from moments_nlp.errors import InputError, OutputExistsError
+
+    source = tmp_path / "survey.csv"
+    source.write_text("comment\nLovely\n")
+    out = tmp_path / "out.csv"
+    out.write_text("x\n")
+    with pytest.raises(OutputExistsError, match="pass force=True to overwrite it") as info:
+        mn.label_file(source, out, text_column="comment")
+    assert "--force" not in str(info.value) and isinstance(info.value, FileExistsError)
+    with pytest.raises(InputError, match=r"is the input file .* even with force=True"):
+        mn.label_file(source, source, text_column="comment", force=True)
+    assert source.read_text() == "comment\nLovely\n"

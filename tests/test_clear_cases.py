@@ -20,7 +20,6 @@ import moments_nlp as mn
 REPO = Path(__file__).resolve().parents[1]
 CLEAR_CASES = REPO / "tests" / "data" / "clear_cases.csv"
 SEED = REPO / "data" / "seed_feedback.csv"
-SHARED_DATA = REPO.parent / "shared" / "data"
 SHARED_PATTERNS = ("clothing_reviews*.csv", "reddit_emotions_*.csv")
 
 MIN_ROWS = 200
@@ -72,10 +71,8 @@ def test_not_in_seed(cases: pd.DataFrame) -> None:
     assert not hits, f"clear cases found in {SEED.name}: {hits}"
 
 
-def test_not_in_shared_training_data(cases: pd.DataFrame) -> None:
-    if not SHARED_DATA.is_dir():
-        pytest.skip("../shared/data is not present")
-    files = sorted(p for pattern in SHARED_PATTERNS for p in SHARED_DATA.glob(pattern))
+def test_not_in_shared_training_data(cases: pd.DataFrame, shared_data: Path) -> None:
+    files = sorted(p for pattern in SHARED_PATTERNS for p in shared_data.glob(pattern))
     if not files:
         pytest.skip("no clothing_reviews / reddit_emotions files in ../shared/data")
     hits = {p.name: found for p in files if (found := _overlap(cases, p))}

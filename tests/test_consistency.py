@@ -32,14 +32,13 @@ def _shipped_texts() -> list[str]:
     return texts
 
 
-@pytest.fixture(scope="module", params=["shipped", "airline"])
+@pytest.fixture(scope="module",
+                params=["shipped", pytest.param("airline", marks=pytest.mark.shared_data)])
 def texts(request: Any) -> list[str]:
     if request.param == "shipped":
         return _shipped_texts()
-    path = REPO.parent / "shared" / "data" / "airline_tweets_test.csv"
-    if not path.is_file():
-        pytest.skip("../shared/data is not present")
-    return pd.read_csv(path)["text"].astype(str).tolist()
+    shared_data: Path = request.getfixturevalue("shared_data")  # skips when it is absent
+    return pd.read_csv(shared_data / "airline_tweets_test.csv")["text"].astype(str).tolist()
 
 
 @pytest.fixture(scope="module")

@@ -74,9 +74,11 @@ def test_report_reads_a_labeled_csv_from_the_cli(labeled: pd.DataFrame, tmp_path
     source = tmp_path / "labeled.csv"
     labeled.head(60).to_csv(source, index=False)
     out = tmp_path / "report.html"
-    assert main(["report", str(source), "--by", "channel", "-o", str(out)]) == 0
+    assert main(["report", str(source), "--text-column", "comment", "--by", "channel", "-o",
+                 str(out)]) == 0
     assert len(_images(out.read_text(encoding="utf-8"))) == 4
-    assert main(["report", str(source), "-o", str(out)]) == 2  # exists, no --force
+    exists = main(["report", str(source), "--text-column", "comment", "-o", str(out)])
+    assert exists == 2  # no --force
 
 
 def test_report_errors(labeled: pd.DataFrame, tmp_path: Path) -> None:
@@ -224,7 +226,8 @@ def test_the_default_model_shows_a_correction_only_when_asked(
     source = tmp_path / "labeled.csv"
     labeled.to_csv(source, index=False)
     out = tmp_path / "asked.html"
-    assert main(["report", str(source), "--by", "channel", "-o", str(out), "--corrected"]) == 0
+    assert main(["report", str(source), "--text-column", "comment", "--by", "channel", "-o",
+                 str(out), "--corrected"]) == 0
     page = out.read_text(encoding="utf-8")
     assert "shown because it was asked for" in page and "own training data" in page
     assert 'id="shares-overall"' in page and 'id="no-correction"' not in page

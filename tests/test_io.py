@@ -118,7 +118,7 @@ def test_wrong_format_names_the_file(tmp_path: Path, name: str, content: bytes, 
 def test_undecodable_with_the_given_encoding_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "latin.csv"
     path.write_bytes("comment\ncaf\xe9 cr\xe8me\n".encode("latin-1"))
-    with pytest.raises(InputError, match=r"latin\.csv: it is not UTF-8 text.*--encoding"):
+    with pytest.raises(InputError, match=r"latin\.csv: it is not UTF-8 text.*encoding='cp1252'"):
         read_table(path, encoding="utf-8")
 
 
@@ -164,3 +164,71 @@ def test_missing_extra_names_the_install_command(tmp_path: Path,
     monkeypatch.setitem(sys.modules, "openpyxl", None)
     with pytest.raises(MissingExtraError, match=r"pip install 'moments-nlp\[excel\]'"):
         read_table(path)
+
+
+# ------------------------------------------------ issue #18: workbooks with several sheets
+def _two_sheet_book(path: Path) -> Path:
+    """A real workbook (pandas + openpyxl): a summary sheet first, the comments on the second
+    with two title rows above their header (header in Excel row 3)."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        pd.DataFrame({"metric": ["NPS", "responses"], "value": [41, 3]}).to_excel(
+            writer, sheet_name="Summary", index=False)
+        pd.DataFrame({"id": [1, 2, 3], "comment": ["Lovely staff", "NA", "Broken tray"]}
+                     ).to_excel(writer, sheet_name="Comments", index=False, startrow=2)
+        writer.book["Comments"]["A1"] = "Survey export, July"
+    return path
+
+
+def test_xlsx_sheet_by_name_or_position_and_header_row(tmp_path: Path) -> None:
+    book = _two_sheet_book(tmp_path / "book.xlsx")
+    assert read_table(book).columns.tolist() == ["metric", "value"]
+    by_name = read_table(book, sheet="Comments", header_row=3)
+    by_position = read_table(book, sheet=1, header_row=3)
+    by_digits = read_table(book, sheet="1", header_row=3)  # as the CLI passes it
+    assert by_name.to_dict("list") == {"id": [1, 2, 3], "comment": ["Lovely staff", "NA",
+                                                                    "Broken tray"]}
+    pd.testing.assert_frame_equal(by_name, by_position)
+    pd.testing.assert_frame_equal(by_name, by_digits)
+    skipped = read_table(book, sheet="Comments", header_row=3, skip_rows=1)
+    assert skipped["id"].tolist() == [2, 3] and skipped.index.tolist() == [0, 1]
+    chunks = list(iter_chunks(book, chunk_size=2, sheet=1, header_row=3))
+    assert [len(c) for c in chunks] == [2, 1] and chunks[1].index.tolist() == [2]
+
+
+def test_xlsx_column_not_found_says_which_sheet_and_row_were_read(tmp_path: Path) -> None:
+    book = _two_sheet_book(tmp_path / "book.xlsx")
+    with pytest.raises(ColumnNotFoundError) as info:
+        read_table(book, columns=["comment"])
+    message = str(info.value)
+    assert "only sheet 0 ('Summary') was read, with its header in row 1" in message
+    assert "the workbook's sheets are ['Summary', 'Comments']" in message
+    assert "sheet=NAME_OR_POSITION" in message and "header_row=ROW" in message
+    assert "--sheet" not in message  # the API message names API parameters
+    with pytest.raises(ColumnNotFoundError, match="only sheet 1 \\('Comments'\\) was read, "
+                                                  "with its header in row 1"):
+        read_table(book, sheet="Comments", columns=["comment"])
+
+
+def test_xlsx_sheet_errors(tmp_path: Path) -> None:
+    book = _two_sheet_book(tmp_path / "book.xlsx")
+    with pytest.raises(InputError, match=r"has no sheet 'Answers'; its sheets are \['Summary'"):
+        read_table(book, sheet="Answers")
+    with pytest.raises(InputError, match="there is no sheet 2 \\(sheet counts from 0"):
+        read_table(book, sheet=2)
+    with pytest.raises(InputError, match=r"header_row is the row number .* got 0"):
+        read_table(book, header_row=0)
+    csv = tmp_path / "t.csv"
+    csv.write_text("a\n1\n")
+    with pytest.raises(InputError, match=r"sheet applies to \.xlsx workbooks, not to csv"):
+        read_table(csv, sheet=0)
+
+
+def test_label_file_reads_the_sheet_it_is_given(tmp_path: Path) -> None:
+    from moments_nlp.batch import label_file
+
+    book = _two_sheet_book(tmp_path / "book.xlsx")
+    summary = label_file(book, tmp_path / "out.csv", text_column="comment", sheet="Comments",
+                         header_row=3, show_progress=False)
+    assert summary.rows == 3 and "sheet 'Comments' of 2, header in row 3" in str(summary)
+    out = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
+    assert out["id"].tolist() == [1, 2, 3] and out["comment"][1] == "NA"

@@ -104,3 +104,16 @@ def test_save_replaces_previous_format(small_model: mn.MomentClassifier, tmp_pat
 def test_copied_default_model_is_safe_to_load(tmp_path: Path) -> None:
     copy = Path(shutil.copytree(default_model_path(), tmp_path / "copy"))
     assert mn.load(copy).predict(["Lovely staff"]) in (["magic"], ["ordinary"], ["misery"])
+
+
+def test_default_names_the_shipped_model_everywhere() -> None:
+    from moments_nlp.persist import resolve_model_path
+
+    assert resolve_model_path("default") == resolve_model_path(None) == default_model_path()
+    assert resolve_model_path("./default") == Path("default")
+    assert read_card("default") == read_card()
+    model = mn.load("default")
+    assert list(model.predict(TEXTS)) == list(mn.load().predict(TEXTS))
+    base = mn.train(TEXTS * 3, ["magic", "misery", "ordinary", "misery", "magic"] * 3,
+                    base="default", cv=2)
+    assert base.predict(TEXTS[:1])[0] in mn.LABELS

@@ -105,3 +105,13 @@ def test_find_label_issues_on_airline_flips(shared_data: Path) -> None:
     issues = find_label_issues(train["text"].tolist(), labels, only_issues=False)
     precision = np.isin(issues.index[:len(flipped)], flipped).mean()
     assert precision >= 0.60  # measured 0.613; a plain TF-IDF + LR ranks at 0.550
+
+
+def test_suggest_labeling_keeps_a_series_index(default_model: mn.MomentClassifier) -> None:
+    texts = pd.Series(["Lovely staff", "", "It was okay I guess", "Broken again"],
+                      index=["r1", "r2", "r3", "r4"])
+    picks = default_model.suggest_labeling(texts, n=3)
+    assert set(picks.index) <= {"r1", "r3", "r4"} and len(picks) == 3
+    assert (picks["text"] == texts[picks.index]).all()
+    plain = default_model.suggest_labeling(texts.tolist(), n=3)
+    assert set(plain.index) <= {0, 2, 3}

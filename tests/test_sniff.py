@@ -126,7 +126,8 @@ def test_late_non_utf8_byte_is_found(tmp_path: Path) -> None:
 def test_given_encoding_is_used_and_a_wrong_one_is_a_clear_error() -> None:
     layout = inspect_layout(DATA / "windows_1252.csv", encoding="latin-1")
     assert str(layout).endswith("encoding latin-1 (given)")
-    with pytest.raises(InputError, match=r"windows_1252\.csv: it is not UTF-8 text .*--encoding"):
+    with pytest.raises(InputError,
+                       match=r"windows_1252\.csv: it is not UTF-8 text .*encoding='cp1252'"):
         read_table(DATA / "windows_1252.csv", encoding="utf-8")
     with pytest.raises(InputError, match="unknown encoding 'klingon'"):
         read_table(DATA / "windows_1252.csv", encoding="klingon")
