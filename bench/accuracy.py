@@ -13,14 +13,14 @@ One run trains and scores every system on the same splits of ``../shared/data``:
 
 Settings (train -> test): airline -> airline, clothing -> clothing, clothing + ``data/seed_feedback
 .csv`` -> airline, airline -> clothing. The shipped default model (``mn.load()``, trained on
-clothing train + seed) is scored on both test splits too. Each table gives macro-F1, accuracy,
-per-class F1 and the expected calibration error of the top label (15 bins,
+clothing + Reddit train + seed) is scored on both test splits too. Each table gives macro-F1,
+accuracy, per-class F1 and the expected calibration error of the top label (15 bins,
 :func:`moments_nlp.evaluate.expected_calibration_error`) for systems with probabilities; VADER and
 TextBlob only give a score, shown as ``-``.
 
 Run from the repo root::
 
-    python bench/accuracy.py                      # all settings, about 10 minutes on 2 cores
+    python bench/accuracy.py                      # all settings, 3-13 minutes on 2 cores
     python bench/accuracy.py --shared ../shared/data --output bench/results/accuracy.md
 
 The markdown tables are also written to ``bench/results/accuracy.md``.
@@ -244,7 +244,7 @@ def main() -> None:
     default = mn.load()
     shipped = {test.name: _score_proba("moments-nlp shipped default (mn.load)", test,
                                        default._proba_array(test.texts),
-                                       note="clothing train + seed x6, C=0.25")
+                                       note="clothing + Reddit train + seed, equal weights, C=1")
                for test in (air_test, clo_test)}
 
     # (train split, textcat n-gram size, test splits with their setting titles)

@@ -22,7 +22,7 @@ Each fit uses the library's own pieces (:class:`~moments_nlp.preprocess.SpacyPre
 temperature calibration a shipped model adds divides the logits by one number and so never
 changes a label: it is left out here to keep 30-odd fits affordable.
 
-Run from the repo root (326 s for three candidates on 2 cores)::
+Run from the repo root (427 s for four candidates on 2 cores)::
 
     python bench/default_model.py
     python bench/default_model.py --candidates current,equal_c1   # a subset
