@@ -79,6 +79,9 @@ _TRAILING = re.compile(r"[\s.!?,;:]+$")
 _THANKS = re.compile(r"[\s,.;:!-]*\b(?:thanks|thank you|thx|ty)$")
 _QUOTES = "\"'“”‘’`"
 _SPACES = re.compile(r"\s+")
+# no listed phrase, with quotes, "thanks" and trailing punctuation, is longer than this: longer
+# texts skip the normalization (it is most of the check's cost on real comments)
+_LONGEST = max(map(len, _PHRASES)) + 32
 
 
 def _normal(text: str) -> str:
@@ -104,6 +107,8 @@ def is_non_answer(text: str) -> bool:
         return True
     if _NUMBER_ONLY.fullmatch(stripped):
         return True
+    if len(stripped) > _LONGEST:
+        return False
     normal = _normal(stripped)
     if normal in _PHRASES:
         return True
