@@ -146,6 +146,7 @@ def corrected_shares(model: MomentClassifier, frame: pd.DataFrame, *, n_boot: in
     """
     from moments_nlp.shares import (
         held_out_sample,
+        reference_array,
         reference_prior,
         shares_from_proba,
         with_non_answers,
@@ -157,8 +158,7 @@ def corrected_shares(model: MomentClassifier, frame: pd.DataFrame, *, n_boot: in
     proba = frame.loc[~non, columns].to_numpy(dtype=np.float64)
     held_out = None if reference is not None else held_out_sample(model)
     if reference is not None:
-        prior: Any = np.asarray([float(reference.get(label, 0.0)) for label in LABELS])
-        prior = np.clip(prior / prior.sum(), 1e-6, None)
+        prior: Any = reference_array(reference)
         method = "EM prior adjustment with your reference"
     elif held_out is not None:
         prior, method = None, "KDEy-ML on the model's held-out predictions"

@@ -285,7 +285,7 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
         model = load_model()
     if moments is not None:
         _check_paths(source, Path(moments), force=force)
-        if Path(moments).resolve() == target.resolve():
+        if _same_file(Path(moments), target):
             raise InputError(f"the moments file must differ from the output {target}")
     layout = inspect_layout(source, sep=sep, encoding=encoding, skip_rows=skip_rows,
                             sheet=sheet, header_row=header_row)

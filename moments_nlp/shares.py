@@ -54,8 +54,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from moments_nlp._non_answers import is_non_answer, non_answer_mask
-from moments_nlp._texts import as_text_list, is_blank
+from moments_nlp._non_answers import is_non_answer
+from moments_nlp._texts import as_text_list
 from moments_nlp.errors import InputError
 from moments_nlp.labels import LABELS, labeled_texts
 
@@ -63,8 +63,8 @@ if TYPE_CHECKING:
     from moments_nlp.model import MomentClassifier
 
 __all__ = ["em_shares", "estimate_shares", "fit_reference", "held_out_sample",
-           "reference_from_proba", "reference_prior", "shares_from_proba", "training_prior",
-           "with_non_answers"]
+           "reference_array", "reference_from_proba", "reference_prior", "shares_from_proba",
+           "training_prior", "with_non_answers"]
 
 _FLOOR = 1e-6
 
@@ -293,6 +293,30 @@ def shares_from_proba(proba: np.ndarray, prior: np.ndarray | None, *, n_boot: in
     return frame
 
 
+def reference_array(reference: dict[str, float]) -> np.ndarray:
+    """A ``reference`` dict (label -> share) as an array in ``LABELS`` order, summing to 1.
+
+    Shares are floored at a tiny positive value so that EM can divide by them.
+
+    Raises
+    ------
+    InputError
+        For a label outside ``LABELS`` or shares that do not add up to a positive total.
+
+    Examples
+    --------
+    >>> reference_array({"magic": 2, "ordinary": 1, "misery": 1}).tolist()
+    [0.5, 0.25, 0.25]
+    """
+    unknown = sorted(set(reference) - set(LABELS))
+    if unknown:
+        raise InputError(f"reference has unknown labels {unknown}; expected {list(LABELS)}")
+    ref = np.asarray([float(reference.get(label, 0.0)) for label in LABELS])
+    if ref.sum() <= 0:
+        raise InputError(f"reference must have a positive total, got {reference}")
+    return np.clip(ref / ref.sum(), _FLOOR, None)
+
+
 def with_non_answers(frame: pd.DataFrame, non_answers: int) -> pd.DataFrame:
     """Shares of all texts from shares of the answers and a count of non-answers.
 
@@ -383,28 +407,20 @@ def estimate_shares(model: MomentClassifier, texts: Iterable[object], *, n_boot:
                          "shipped default, lack them) and no reference=; use method='em' here")
     use_kde = held_out is not None and reference is None and method != "em"
     text_list = as_text_list(texts)
-    kept = [text for text in text_list if not is_blank(text)]
-    non_answer = non_answer_mask(kept)
-    answers = [text for text, skip in zip(kept, non_answer) if not skip]
-    proba = model._proba_array(answers) if answers else np.zeros((0, len(LABELS)))
+    # the rows predict_proba gives: NaN for blank texts, (0, 1, 0) for non-answers
+    scores, blank, non_answer = model._answer_scores(text_list, familiar=False)
+    proba = scores[~blank & ~non_answer]
     ref: Any = None
     if reference is not None:
-        unknown = sorted(set(reference) - set(LABELS))
-        if unknown:
-            raise InputError(f"reference has unknown labels {unknown}; expected {list(LABELS)}")
-        ref = np.asarray([float(reference.get(label, 0.0)) for label in LABELS])
-        if ref.sum() <= 0:
-            raise InputError(f"reference must have a positive total, got {reference}")
-        ref = np.clip(ref / ref.sum(), _FLOOR, None)
+        ref = reference_array(reference)
     elif not use_kde:
         ref = reference_prior(model)
     frame = shares_from_proba(proba, ref, n_boot=n_boot, confidence=confidence,
                               random_state=random_state, held_out=held_out if use_kde else None)
     frame = with_non_answers(frame, int(non_answer.sum()))
-    frame.attrs["blank"] = len(text_list) - len(kept)
-    predicted = np.concatenate([proba.argmax(axis=1), np.full(int(non_answer.sum()),
-                                                              LABELS.index("ordinary"))])
-    counted = np.bincount(predicted, minlength=len(LABELS)) / max(len(kept), 1)
+    frame.attrs["blank"] = int(blank.sum())
+    predicted = scores[~blank].argmax(axis=1)  # a non-answer's row picks ordinary
+    counted = np.bincount(predicted, minlength=len(LABELS)) / max(len(predicted), 1)
     frame.attrs["counted"] = dict(zip(LABELS, counted.round(6).tolist()))
     frame.attrs["method"] = "kde" if use_kde else "em"
     frame.attrs["reference"] = (dict(zip(LABELS, np.round(ref, 6).tolist()))
