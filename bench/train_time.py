@@ -4,9 +4,11 @@ For each training file (``../shared/data``: the 43k Reddit comments and the 11.5
 one run prints:
 
 * the stages of a ``MomentClassifier`` fit with the defaults: tokenize (spaCy + normalization),
-  features (vocabulary, TF-IDF, lexicon), the full logistic-regression fit, each of the
-  ``cv`` fold fits (warm-started from the full fit; their out-of-fold decision values give the
-  temperature and the share sample), and the rest (temperature, share sample, pipeline);
+  features (vocabulary, TF-IDF, lexicon), the full logistic-regression fit, the ``cv`` fold
+  fits (warm-started from the full fit; their out-of-fold decision values give the temperature
+  and the share sample; on a machine with more than one core they run in threads, one per
+  core, and the rows show the time from the start to the first fold done, then between folds),
+  and the rest (temperature, share sample, pipeline);
 * with ``--before``, the same for the previous recipe on the same features: lbfgs, the ``cv``
   refits inside ``CalibratedClassifierCV`` and ``cv`` more warm-started refits in
   :func:`moments_nlp.kde_shares.held_out_proba` (slow: about 30x the new fit);

@@ -17,8 +17,11 @@ of ``2 cv + 1``.
   text repeated) together, so a copy of a comment is never scored by a model that saw it.
   When that is impossible (a few texts repeated many times), the folds ignore the groups and
   no held-out sample is returned.
-* With ``n_jobs > 1`` the fold fits run in parallel (joblib); every fit uses one BLAS thread
-  (sparse logistic regression gains nothing from more and loses a lot on a busy machine).
+* With ``n_jobs > 1`` the fold fits run in parallel in joblib threads (sparse products in
+  SciPy and the solver's BLAS calls release the GIL; threads share ``X`` instead of copying it
+  to worker processes). Every fit uses one BLAS thread (sparse logistic regression gains
+  nothing from more and loses a lot on a busy machine). Each fold's fit is the same sequence of
+  operations whatever runs beside it, so the result does not depend on ``n_jobs``.
 
 Examples
 --------
@@ -42,6 +45,7 @@ from scipy.optimize import minimize_scalar
 from scipy.special import logsumexp, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 __all__ = ["TemperatureCalibratedClassifier", "fit_classifier", "fit_progress", "fold_splits"]
 
@@ -76,16 +80,13 @@ def fold_splits(y: np.ndarray, *, cv: int, random_state: int,
 
 def _fit_one(estimator: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None,
              start: Any = None) -> Any:
-    from threadpoolctl import threadpool_limits
-
     model = clone(estimator)
     if start is not None and "warm_start" in model.get_params():
         model.set_params(warm_start=True)
         model.coef_, model.intercept_ = start.coef_.copy(), start.intercept_.copy()
-    with threadpool_limits(1):
-        if sample_weight is None:
-            return model.fit(X, y)
-        return model.fit(X, y, sample_weight=sample_weight)
+    if sample_weight is None:
+        return model.fit(X, y)
+    return model.fit(X, y, sample_weight=sample_weight)
 
 
 def _fold_decision(estimator: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None,
@@ -133,7 +134,7 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, default 0
         Seed of the folds.
     n_jobs : int, default 1
-        Fold fits run in parallel.
+        Threads for the fold fits (see the module notes).
 
     Attributes
     ----------
@@ -173,24 +174,29 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
         splits, held_out_ok = fold_splits(y, cv=self.cv, random_state=self.random_state,
                                           groups=groups)
         tell = step or (lambda _: None)
-        tell("full fit")
-        self.estimator_ = _fit_one(base, X, y, weight)
-        self.classes_ = np.asarray(self.estimator_.classes_)
-        decision = np.zeros((len(y), len(self.classes_)))
-        start = self.estimator_ if hasattr(self.estimator_, "coef_") else None
-        if self.n_jobs == 1:
-            for k, (fit, held) in enumerate(splits, start=1):
-                tell(f"fold {k}/{len(splits)}")
-                decision[held] = _fold_decision(base, X, y, weight, fit, held, start)
-        else:
-            from joblib import Parallel, delayed
+        # one BLAS thread for every fit, set once (threadpoolctl limits are process-wide, so
+        # threads must not set and restore them one by one)
+        with threadpool_limits(1):
+            tell("full fit")
+            self.estimator_ = _fit_one(base, X, y, weight)
+            self.classes_ = np.asarray(self.estimator_.classes_)
+            decision = np.zeros((len(y), len(self.classes_)))
+            start = self.estimator_ if hasattr(self.estimator_, "coef_") else None
+            if self.n_jobs == 1 or len(splits) == 1:
+                for k, (fit, held) in enumerate(splits, start=1):
+                    tell(f"fold {k}/{len(splits)}")
+                    decision[held] = _fold_decision(base, X, y, weight, fit, held, start)
+            else:
+                from joblib import Parallel, delayed
 
-            tell(f"{len(splits)} folds")
-            parts = Parallel(n_jobs=self.n_jobs)(
-                delayed(_fold_decision)(base, X, y, weight, fit, held, start)
-                for fit, held in splits)
-            for (_, held), part in zip(splits, parts):
-                decision[held] = part
+                parts = Parallel(n_jobs=self.n_jobs, prefer="threads", return_as="generator")(
+                    delayed(_fold_decision)(base, X, y, weight, fit, held, start)
+                    for fit, held in splits)
+                tell(f"{len(splits)} folds, {self.n_jobs} threads")
+                for k, ((_, held), part) in enumerate(zip(splits, parts), start=1):
+                    decision[held] = part
+                    if k < len(splits):  # one step per fold in all, as in the serial loop
+                        tell(f"fold {k}/{len(splits)} done")
         tell("temperature")
         index = np.searchsorted(self.classes_, y)
         self.beta_ = _temperature(decision, index, weight)

@@ -134,6 +134,7 @@ class _FastCounter:
         self.columns = np.zeros(0, dtype=np.int64)
         self.word_of = np.zeros(0, dtype=np.int64)  # number among the bigram words, or -1
         self.lexicon = np.zeros((0, 6))  # pos, neg, is_pos, is_neg, is "!", is "?"
+        self.known = np.zeros(0, dtype=np.int8)  # 1 known word, 0 new word, -1 punctuation
 
     def _add(self, token: str) -> int:
         number = self.tokens[token] = len(self.tokens)
@@ -151,6 +152,8 @@ class _FastCounter:
         self.word_of = np.concatenate([self.word_of, np.fromiter(
             (self.words.get(t, -1) for t in self._new), dtype=np.int64, count=len(self._new))])
         self.lexicon = np.vstack([self.lexicon, [_lexicon_entry(t) for t in self._new]])
+        self.known = np.concatenate([self.known, np.fromiter(
+            (_known(t, self.vocabulary) for t in self._new), dtype=np.int8, count=len(self._new))])
         self._new = []
 
     def encode(self, docs: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -202,6 +205,13 @@ class _FastCounter:
                                 3.0 * sums[3] / size, np.minimum(sums[4], 3) / 3.0,
                                 np.minimum(sums[5], 3) / 3.0])
         return sp.csr_matrix(rows)
+
+
+def _known(word: str, vocabulary: dict[str, int]) -> int:
+    """1 if a word (negation mark ignored) is a vocabulary column, 0 if not, -1 for punctuation."""
+    if word in _PUNCTUATION or word.startswith(".."):
+        return -1
+    return int((word[4:] if word.startswith("not_") else word) in vocabulary)
 
 
 def _lexicon_entry(word: str) -> tuple[float, float, float, float, float, float]:
@@ -372,18 +382,27 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
         """Features of each token list, one row per list."""
         check_is_fitted(self, "vectorizer_")
         vectorizer = self.vectorizer_
-        analyzer = vectorizer.analyzer
-        if not isinstance(analyzer, _NgramAnalyzer) or analyzer.ngram_max > 2:
+        counter = self._fast_counter()
+        if counter is None:
             return self._finish(X, vectorizer.transform(X))
-        counter = getattr(self, "_counter", None)
-        if counter is None or counter.vocabulary is not vectorizer.vocabulary_:
-            counter = self._counter = _FastCounter(analyzer, vectorizer.vocabulary_)
         with _COUNTER_LOCK:  # the counter's token table grows as it meets new tokens
             encoded = counter.encode(X)
             counts = counter.counts(encoded, len(X), vectorizer.dtype)
             lex = counter.lexicon_rows(encoded, len(X)) if self.lexicon_features else None
         words = vectorizer._tfidf.transform(counts, copy=False)
         return self._finish(X, words, lex)
+
+    def _fast_counter(self) -> _FastCounter | None:
+        """The counter over the fitted vocabulary (built on first use); None for trigrams."""
+        vectorizer = self.vectorizer_
+        analyzer = vectorizer.analyzer
+        if not isinstance(analyzer, _NgramAnalyzer) or analyzer.ngram_max > 2:
+            return None
+        counter = getattr(self, "_counter", None)
+        if counter is None or counter.vocabulary is not vectorizer.vocabulary_:
+            with _COUNTER_LOCK:
+                counter = self._counter = _FastCounter(analyzer, vectorizer.vocabulary_)
+        return counter
 
     def _finish(self, X: Sequence[Sequence[str]], words: sp.csr_matrix,
                 lex: sp.csr_matrix | None = None) -> sp.csr_matrix:
@@ -412,13 +431,21 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
         [1.0, 0.0, nan]
         """
         check_is_fitted(self, "vectorizer_")
+        counter = self._fast_counter()
+        if counter is not None:
+            with _COUNTER_LOCK:
+                numbers, row_of = counter.encode(X)
+                known = counter.known[numbers]
+            words = np.bincount(row_of, weights=known >= 0, minlength=len(X))
+            hits = np.bincount(row_of, weights=known == 1, minlength=len(X))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.where(words > 0, hits / np.maximum(words, 1), np.nan)
         vocabulary = self.vectorizer_.vocabulary_
         out = np.full(len(X), np.nan)
         for i, tokens in enumerate(X):
-            words = [w[4:] if w.startswith("not_") else w for w in tokens
-                     if w not in _PUNCTUATION and not w.startswith("..")]
-            if words:
-                out[i] = sum(w in vocabulary for w in words) / len(words)
+            flags = [k for k in (_known(w, vocabulary) for w in tokens) if k >= 0]
+            if flags:
+                out[i] = sum(flags) / len(flags)
         return out
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:

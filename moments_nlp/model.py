@@ -85,7 +85,9 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
     batch_size : int, default 1000
         Texts per spaCy batch.
     n_process : int, default 1
-        Processes for spaCy's ``nlp.pipe``.
+        Processes for spaCy's ``nlp.pipe``. In ``fit`` the ``cv`` fold fits run in threads:
+        ``n_process`` of them when it is above 1, else one per available core. The fitted
+        model is the same whatever the thread count.
     random_state : int, default 0
         Seed for the folds and the solver.
 
@@ -139,7 +141,7 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
             # problems, and a fold fit started from the full fit's weights needs 3 steps, not 10
             linear.set_params(solver="newton-cg", tol=1e-4)
             calibrated = TemperatureCalibratedClassifier(
-                linear, cv=self.cv, random_state=self.random_state, n_jobs=max(self.n_process, 1))
+                linear, cv=self.cv, random_state=self.random_state, n_jobs=self._fold_threads())
         else:
             calibrated = CalibratedClassifierCV(linear, method=self.calibration, cv=self.cv,
                                                 ensemble=False)
@@ -229,6 +231,14 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.asarray(LABELS, dtype=object)
         self._order = self._column_order()
         return self
+
+    def _fold_threads(self) -> int:
+        """Threads for the ``cv`` fold fits: ``n_process`` when set, else one per core."""
+        if self.n_process > 1:
+            return min(self.n_process, self.cv)
+        from joblib import cpu_count
+
+        return max(1, min(self.cv, cpu_count()))
 
     def _column_order(self) -> np.ndarray:
         fitted = list(self.pipeline_.classes_)

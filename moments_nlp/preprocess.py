@@ -28,6 +28,7 @@ from typing import Any
 
 import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
+from spacy.attrs import LEMMA, NORM, ORTH
 
 from moments_nlp._lexicon import EMOTICON_SENTIMENT, emoji_sentiment
 from moments_nlp._locks import ForkSafeLock
@@ -45,6 +46,8 @@ _ELONGATION = re.compile(r"(\w)\1{2,}")
 _DIGITS = re.compile(r"\d+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\ufe0e\ufe0f\ufeff]")
 _WHITESPACE_TOKEN = re.compile(r"^\s*$")
+_KEY = [ORTH, NORM]
+_LEMMA_KEY = [ORTH, NORM, LEMMA]
 
 
 # spaCy's tokenizer is not thread-safe (its caches can be updated half-way when the GIL switches
@@ -197,33 +200,32 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         nlp = getattr(self, "_nlp", None)
         if nlp is None:
             nlp = build_nlp(self.pipeline, lemmatize=self.lemmatize)
-            self._cache: dict[tuple[int, int, int], list[str]] = {}
+            self._cache: dict[tuple[int, ...], tuple[tuple[str, ...], bool]] = {}
             self._nlp = nlp
         return nlp
 
     def _tokens(self, doc: Any) -> list[str]:
+        if not len(doc):
+            return []
         cache = self._cache
         scope_max = self.negation_scope
-        use_lemma = self.lemmatize
+        # spaCy sets a token's NORM per occurrence (tokenizer special cases: "pm" after a time
+        # becomes "p.m.", "nt" in "dont" becomes "not"), so the key holds every input of the
+        # cached value: spelling, norm (and lemma). The other inputs (like_url, like_num,
+        # is_punct, ...) are lexeme attributes, fixed by the spelling. The keys come from one
+        # ``Doc.to_array`` call: no Token object is made for a token already in the cache.
+        columns = doc.to_array(_LEMMA_KEY if self.lemmatize else _KEY).T.tolist()
         out: list[str] = []
         scope = 0
-        for tok in doc:
-            # spaCy sets a token's NORM per occurrence (tokenizer special cases: "pm" after a
-            # time becomes "p.m.", "nt" in "dont" becomes "not"), so the key holds every input
-            # of the cached value: spelling, norm and lemma. The other inputs (like_url,
-            # like_num, is_punct, ...) are lexeme attributes, fixed by the spelling.
-            key = (tok.orth, tok.norm, tok.lemma if use_lemma else 0)
-            normal = cache.get(key)
-            if normal is None:
-                lower = tok.lemma_.lower() if use_lemma and tok.lemma_ else tok.norm_
-                normal = _normalize_token(
-                    tok.text, lower, like_url=tok.like_url, like_email=tok.like_email,
-                    like_num=tok.like_num, is_currency=tok.is_currency, is_punct=tok.is_punct,
-                )
+        for i, key in enumerate(zip(*columns)):
+            entry = cache.get(key)
+            if entry is None:
+                entry = self._entry(doc[i])
                 if len(cache) < 500_000:
-                    cache[key] = normal
+                    cache[key] = entry
+            normal, punct = entry
             if not normal:
-                if tok.is_punct:
+                if punct:
                     scope = 0
                 continue
             word = normal[0]
@@ -236,6 +238,15 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
             if word in _NEGATORS and scope_max:
                 scope = scope_max
         return out
+
+    def _entry(self, tok: Any) -> tuple[tuple[str, ...], bool]:
+        """One token's normalized form and whether it is punctuation (the cached value)."""
+        lower = tok.lemma_.lower() if self.lemmatize and tok.lemma_ else tok.norm_
+        normal = _normalize_token(
+            tok.text, lower, like_url=tok.like_url, like_email=tok.like_email,
+            like_num=tok.like_num, is_currency=tok.is_currency, is_punct=tok.is_punct,
+        )
+        return tuple(normal), bool(tok.is_punct)
 
 
 def _clean(text: str) -> str:

@@ -111,9 +111,31 @@ def test_progress_bar_is_forced_on_or_off(capsys: pytest.CaptureFixture[str]) ->
     assert capsys.readouterr().err == ""
 
 
-def test_train_shows_the_folds(seed: pd.DataFrame, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("cores", [1, 2])
+def test_train_shows_the_folds(seed: pd.DataFrame, capsys: pytest.CaptureFixture[str],
+                               monkeypatch: pytest.MonkeyPatch, cores: int) -> None:
+    import joblib
+
+    monkeypatch.setattr(joblib, "cpu_count", lambda *args, **kwargs: cores)
     mn.train(seed["text"][:150], seed["label"][:150], cv=3, show_progress=True)
     err = capsys.readouterr().err
-    assert "fitting" in err and "fold 3/3" in err
+    shown = "fold 3/3" if cores == 1 else "3 folds, 2 threads"
+    assert "fitting" in err and shown in err and "temperature" in err
     mn.train(seed["text"][:150], seed["label"][:150], cv=3)  # not a terminal: no bar
     assert capsys.readouterr().err == ""
+
+
+def test_fold_threads_do_not_change_the_model(seed: pd.DataFrame,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import joblib
+
+    texts, labels = seed["text"][:600], seed["label"][:600]
+    fitted = {}
+    for cores in (1, 2):
+        monkeypatch.setattr(joblib, "cpu_count", lambda *args, cores=cores, **kwargs: cores)
+        fitted[cores] = mn.train(texts, labels, cv=3)
+    one, two = (fitted[k].pipeline_.named_steps["classifier"] for k in (1, 2))
+    assert one.n_jobs == 1 and two.n_jobs == 2
+    np.testing.assert_array_equal(one.estimator_.coef_, two.estimator_.coef_)
+    assert one.beta_ == two.beta_
+    np.testing.assert_array_equal(fitted[1].shares_proba_, fitted[2].shares_proba_)
