@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
@@ -92,3 +93,16 @@ def test_sklearn_conventions() -> None:
     assert tf.fit(DOCS) is tf
     again = pickle.loads(pickle.dumps(tf))
     assert (again.transform(DOCS) != tf.transform(DOCS)).nnz == 0
+
+
+def test_familiarity_fast_path_matches_the_plain_loop(seed: pd.DataFrame,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from moments_nlp.preprocess import SpacyPreprocessor
+
+    tokens = SpacyPreprocessor().transform(seed["text"].tolist())
+    features = TokenFeatures(min_df=2).fit(tokens[:3000])
+    fast = features.familiarity(tokens)
+    monkeypatch.setattr(TokenFeatures, "_fast_counter", lambda self: None)
+    slow = features.familiarity(tokens)
+    np.testing.assert_array_equal(fast, slow)
+    assert 0 < np.nanmean(fast[3000:]) < np.nanmean(fast[:3000]) <= 1
