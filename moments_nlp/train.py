@@ -169,6 +169,19 @@ def _resolve_conflicts(frame: pd.DataFrame, policy: str) -> dict[str, Any]:
     return info
 
 
+def _per_row(name: str, values: Iterable[Any] | None, rows: int) -> list[Any] | None:
+    """``values`` as a list, refused unless it has one value per row left after validation."""
+    if values is None:
+        return None
+    listed = list(values)
+    if len(listed) != rows:
+        raise TrainingDataError(
+            f"{name} has {len(listed)} values but {rows} rows remain after validation (blank, "
+            f"duplicate or conflicting rows were dropped); drop them from the data before "
+            f"passing {name}")
+    return listed
+
+
 def _make_estimator(base: Any, options: dict[str, Any]) -> MomentClassifier:
     if base is None:
         return MomentClassifier(**options)
@@ -259,7 +272,7 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
           sources: list[dict[str, str]] | None = None, base: Any = None,
           cv_folds: int = 0, from_stars: bool = False, conflicts: str = "error",
           duplicates: str = "keep", sample_weight: Iterable[float] | None = None,
-          show_progress: bool | None = None,
+          groups: Iterable[object] | None = None, show_progress: bool | None = None,
           **options: Any) -> MomentClassifier:
     """Validate labeled texts and fit a :class:`MomentClassifier`.
 
@@ -291,6 +304,10 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
     sample_weight : iterable of float, optional
         One weight per row (see :meth:`MomentClassifier.fit`); the rows must all survive
         validation, so drop blank or conflicting rows first.
+    groups : iterable, optional
+        One group per row, held out together by the calibration folds (see
+        :meth:`MomentClassifier.fit`); like ``sample_weight``, the rows must all survive
+        validation.
     show_progress : bool, optional
         A progress bar over the stages and folds of the fit: None (default) shows it on a
         terminal once the fit has taken two seconds; True always, False never.
@@ -316,13 +333,10 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
         min_per_class=minimum,
     )
     summary["sha256"] = data_sha256(text_list, label_list)
-    weights = None if sample_weight is None else list(sample_weight)
-    if weights is not None and len(weights) != len(text_list):
-        raise TrainingDataError(
-            f"sample_weight has {len(weights)} values but {len(text_list)} rows remain after "
-            "validation (blank, duplicate or conflicting rows were dropped); drop them from "
-            "the data before passing weights")
-    clf = estimator.fit(text_list, label_list, sample_weight=weights, show_progress=show_progress)
+    weights = _per_row("sample_weight", sample_weight, len(text_list))
+    group_list = _per_row("groups", groups, len(text_list))
+    clf = estimator.fit(text_list, label_list, sample_weight=weights, groups=group_list,
+                        show_progress=show_progress)
     card: dict[str, Any] = {"training": summary, "sources": sources or []}
     if base is not None:
         card["base"] = clf.base_info_()

@@ -139,3 +139,36 @@ def test_fold_threads_do_not_change_the_model(seed: pd.DataFrame,
     np.testing.assert_array_equal(one.estimator_.coef_, two.estimator_.coef_)
     assert one.beta_ == two.beta_
     np.testing.assert_array_equal(fitted[1].shares_proba_, fitted[2].shares_proba_)
+
+
+def test_groups_reach_the_folds_in_step_with_their_rows(seed: pd.DataFrame,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import moments_nlp.model as model_module
+
+    seen: dict[str, object] = {}
+
+    def spy(classifier, features, targets, sample_weight=None, **kwargs):  # type: ignore[no-untyped-def]
+        seen["groups"], seen["targets"] = list(kwargs["groups"]), list(targets)
+        return fit_classifier(classifier, features, targets, sample_weight, **kwargs)
+
+    monkeypatch.setattr(model_module, "fit_classifier", spy)
+    rows = seed.head(400)
+    pairs = set(zip(rows["label"], rows["industry"], strict=True))
+    clf = mn.MomentClassifier(cv=3).fit(rows["text"], rows["label"], groups=rows["industry"])
+    # the rows are fitted in a canonical order: each group still sits next to its own row
+    assert sorted(seen["groups"]) == sorted(rows["industry"])  # type: ignore[arg-type]
+    assert set(zip(seen["targets"], seen["groups"], strict=True)) <= pairs  # type: ignore[call-overload]
+    # and the fitted model does not depend on the order the rows came in
+    back = rows.iloc[::-1]
+    again = mn.MomentClassifier(cv=3).fit(back["text"], back["label"], groups=back["industry"])
+    texts = seed["text"][400:700].tolist()
+    np.testing.assert_allclose(clf.predict_proba(texts).to_numpy(),
+                               again.predict_proba(texts).to_numpy(), atol=1e-9)
+
+
+def test_groups_of_the_wrong_length_are_refused(seed: pd.DataFrame) -> None:
+    rows = seed.head(60)
+    with pytest.raises(mn.TrainingDataError, match="groups needs one value per text \\(60\\)"):
+        mn.MomentClassifier(cv=3).fit(rows["text"], rows["label"], groups=["a"] * 59)
+    with pytest.raises(mn.TrainingDataError, match="groups has 3 values but 60 rows remain"):
+        mn.train(rows["text"], rows["label"], cv=3, groups=["a", "b", "c"])
