@@ -46,6 +46,8 @@ from moments_nlp.train import data_sha256
 RECIPES = {
     "equal_c1": {"clothing": 1.0, "reddit": 1.0, "seed": 1.0},
     "sentences_seed": {"clothing": 1.0, "reddit": 1.0, "seed": 1.5, "clothing_sentences": 0.5},
+    "sentences_seed_q": {"clothing": 1.0, "reddit": 1.0, "seed": 1.5, "clothing_sentences": 0.25},
+    "sentences_both": {"clothing": 1.5, "reddit": 1.0, "seed": 1.5, "clothing_sentences": 0.5},
 }
 C = 1.0
 MIN_DF = 3  # drops rare n-grams: a smaller model, no loss across domains
