@@ -69,6 +69,13 @@ class Recipe:
     min_df: int = 3
 
 
+def _with_sentences(name: str, clothing: float, seed: float, sentences: float) -> Recipe:
+    """A recipe with the clothing reviews' clear sentences as a fourth source (C=1)."""
+    return Recipe(name, ("clothing", "reddit", "seed", "clothing_sentences"),
+                  shares={"clothing": clothing, "reddit": 1, "seed": seed,
+                          "clothing_sentences": sentences}, C=1.0)
+
+
 #: The candidates. ``current`` is the recipe of the default shipped before issue 14.
 CANDIDATES = {
     "current": Recipe("current", ("clothing", "seed"), repeat={"seed": 6}),
@@ -82,29 +89,12 @@ CANDIDATES = {
                         shares={"clothing": 1, "reddit": 1, "seed": 1.6}, C=1.0),
     "reddit_more": Recipe("reddit_more", ("clothing", "reddit", "seed"),
                           shares={"clothing": 1, "reddit": 1.6, "seed": 1}, C=1.0),
-    "sentences": Recipe("sentences", ("clothing", "reddit", "seed", "clothing_sentences"),
-                        shares={"clothing": 1, "reddit": 1, "seed": 1,
-                                "clothing_sentences": 0.5}, C=1.0),
-    "sentences_q": Recipe("sentences_q", ("clothing", "reddit", "seed", "clothing_sentences"),
-                          shares={"clothing": 1, "reddit": 1, "seed": 1,
-                                  "clothing_sentences": 0.25}, C=1.0),
-    "sentences_seed": Recipe("sentences_seed",
-                             ("clothing", "reddit", "seed", "clothing_sentences"),
-                             shares={"clothing": 1, "reddit": 1, "seed": 1.5,
-                                     "clothing_sentences": 0.5}, C=1.0),
-    "sentences_seed_q": Recipe("sentences_seed_q",
-                               ("clothing", "reddit", "seed", "clothing_sentences"),
-                               shares={"clothing": 1, "reddit": 1, "seed": 1.5,
-                                       "clothing_sentences": 0.25}, C=1.0),
-    "sentences_both": Recipe("sentences_both",
-                             ("clothing", "reddit", "seed", "clothing_sentences"),
-                             shares={"clothing": 1.5, "reddit": 1, "seed": 1.5,
-                                     "clothing_sentences": 0.5}, C=1.0),
-    "sentences_c15": Recipe("sentences_c15",
-                            ("clothing", "reddit", "seed", "clothing_sentences"),
-                            shares={"clothing": 1.5, "reddit": 1, "seed": 1,
-                                    "clothing_sentences": 0.5}, C=1.0),
 }
+# name: (clothing, seed, sentences) shares, Reddit 1
+for _name, _shares in {"sentences": (1, 1, 0.5), "sentences_q": (1, 1, 0.25),
+                       "sentences_seed": (1, 1.5, 0.5), "sentences_seed_q": (1, 1.5, 0.25),
+                       "sentences_both": (1.5, 1.5, 0.5), "sentences_c15": (1.5, 1, 0.5)}.items():
+    CANDIDATES[_name] = _with_sentences(_name, *_shares)
 
 
 @dataclass
