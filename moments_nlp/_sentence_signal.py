@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from moments_nlp.features import lexicon
+from moments_nlp.features import _lexicon_entry
 from moments_nlp.preprocess import SpacyPreprocessor
 
 __all__ = ["MIN_WORDS", "review_sentences", "sentence_polarity"]
@@ -51,16 +51,9 @@ def sentence_polarity(tokens: Sequence[str]) -> float:
     >>> sentence_polarity(["great", "not", "not_bad"]) > 3
     True
     """
-    table = lexicon()
-    total = 0.0
-    for token in tokens:
-        if token in _EMOJI_TAGS:
-            total += _EMOJI_TAGS[token]
-        elif token.startswith("not_"):
-            total -= 0.5 * table.get(token[4:], 0.0)
-        else:
-            total += table.get(token, 0.0)
-    return total
+    # the signed score of each token's lexicon columns (negation rule included), plus emoji tags
+    return sum(entry[0] - entry[1] for entry in map(_lexicon_entry, tokens)) + sum(
+        _EMOJI_TAGS.get(token, 0.0) for token in tokens)
 
 
 def _sentence_label(review_label: str, polarity: float) -> str | None:
