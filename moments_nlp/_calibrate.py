@@ -153,13 +153,18 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, *,
-            groups: Sequence[object] | None = None) -> TemperatureCalibratedClassifier:
-        """Fit on all rows and on each fold, then the temperature. Returns ``self``."""
-        self._fit(X, y, sample_weight, groups=groups)
+            groups: Sequence[object] | None = None,
+            calibration_weight: Any = None) -> TemperatureCalibratedClassifier:
+        """Fit on all rows and on each fold, then the temperature. Returns ``self``.
+
+        ``calibration_weight`` weights the rows in the temperature fit only (default: the
+        ``sample_weight``); a zero leaves a row out of it, e.g. rows unlike the texts the model
+        will label."""
+        self._fit(X, y, sample_weight, groups=groups, calibration_weight=calibration_weight)
         return self
 
     def _fit(self, X: Any, y: Any, sample_weight: Any = None, *,
-             groups: Sequence[object] | None = None,
+             groups: Sequence[object] | None = None, calibration_weight: Any = None,
              step: Callable[[str], None] | None = None) -> np.ndarray | None:
         """Fit; return the held-out probabilities of the training rows (``classes_`` order),
         or None when the folds could not keep groups together. ``step`` is told each fit."""
@@ -199,7 +204,8 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
                         tell(f"fold {k}/{len(splits)} done")
         tell("temperature")
         index = np.searchsorted(self.classes_, y)
-        self.beta_ = _temperature(decision, index, weight)
+        self.beta_ = _temperature(decision, index, weight if calibration_weight is None
+                                  else np.asarray(calibration_weight, dtype=np.float64))
         return softmax(self.beta_ * decision, axis=1) if held_out_ok else None
 
     def __sklearn_tags__(self) -> Any:
@@ -227,7 +233,8 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
 
 
 def fit_classifier(classifier: Any, features: Any, targets: Any, sample_weight: Any = None, *,
-                   groups: Sequence[object] | None = None, cv: int = 5, random_state: int = 0,
+                   groups: Sequence[object] | None = None, calibration_weight: Any = None,
+                   cv: int = 5, random_state: int = 0,
                    step: Callable[[str], None] | None = None) -> np.ndarray | None:
     """Fit a model's last step on its features; return held-out probabilities of the rows.
 
@@ -240,6 +247,9 @@ def fit_classifier(classifier: Any, features: Any, targets: Any, sample_weight: 
         Passed to every fit and to the temperature.
     groups : sequence, optional
         Group of each row (its text): rows of one group are held out together.
+    calibration_weight : array-like, optional
+        Weights of the rows in the temperature fit (default: ``sample_weight``); only for a
+        :class:`TemperatureCalibratedClassifier`.
     cv, random_state : int
         Folds of the held-out sample (for a ``CalibratedClassifierCV``, which has its own).
     step : callable, optional
@@ -252,7 +262,8 @@ def fit_classifier(classifier: Any, features: Any, targets: Any, sample_weight: 
         none (another kind of linear model, or too few distinct texts of a label).
     """
     if isinstance(classifier, TemperatureCalibratedClassifier):
-        held = classifier._fit(features, targets, sample_weight, groups=groups, step=step)
+        held = classifier._fit(features, targets, sample_weight, groups=groups,
+                               calibration_weight=calibration_weight, step=step)
         from sklearn.linear_model import LogisticRegression
 
         # only a plain logistic regression has its sample (as before: a warm-start model's
@@ -260,6 +271,9 @@ def fit_classifier(classifier: Any, features: Any, targets: Any, sample_weight: 
         return held if type(classifier.estimator_) is LogisticRegression else None
     from moments_nlp.kde_shares import held_out_proba
 
+    if calibration_weight is not None:
+        raise ValueError("calibration_weight needs calibration='temperature' (sigmoid and "
+                         "isotonic calibration weight rows by sample_weight)")
     if step is not None:
         step("calibration folds")
     if sample_weight is None:

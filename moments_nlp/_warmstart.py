@@ -229,6 +229,7 @@ class WarmStartClassifier(MomentClassifier):
     def fit(self, X: Iterable[object], y: Iterable[object],
             sample_weight: Iterable[float] | None = None, *,
             groups: Iterable[object] | None = None,
+            calibration_weight: Iterable[float] | None = None,
             show_progress: bool | None = False) -> WarmStartClassifier:
         """Fit on the new texts and labels, starting from the base. Returns ``self``.
 
@@ -245,7 +246,8 @@ class WarmStartClassifier(MomentClassifier):
         if not float(self.base_weight) >= 0:
             raise TrainingDataError(f"base_weight must be >= 0, got {self.base_weight!r}")
         super().fit(as_text_list(X), normalize_labels(y), sample_weight=sample_weight,
-                    groups=groups, show_progress=show_progress)
+                    groups=groups, calibration_weight=calibration_weight,
+                    show_progress=show_progress)
         self.base_weight_ = float(self.base_weight)
         return self
 

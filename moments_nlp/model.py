@@ -53,6 +53,19 @@ FAMILIAR = 0.6
 _MIN_PARALLEL_TEXTS = 2_000  # below this, starting worker processes costs more than it saves
 
 
+def _row_weights(name: str, values: Iterable[float] | None, n: int) -> np.ndarray | None:
+    """One non-negative weight per text, not all zero (None stays None)."""
+    if values is None:
+        return None
+    weights = np.asarray(list(values), dtype=float)
+    if weights.shape != (n,) or not np.all(weights >= 0) or not weights.sum() > 0:
+        raise TrainingDataError(
+            f"{name} needs one non-negative number per text ({n}), not all zero; got "
+            f"{weights.shape[0]} values, min {weights.min() if weights.size else 'n/a'}, "
+            f"sum {weights.sum() if weights.size else 'n/a'}")
+    return weights
+
+
 class MomentClassifier(ClassifierMixin, BaseEstimator):
     """Label feedback texts as ``magic``, ``ordinary`` or ``misery``.
 
@@ -160,6 +173,7 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X: Iterable[object], y: Iterable[object],
             sample_weight: Iterable[float] | None = None, *,
             groups: Iterable[object] | None = None,
+            calibration_weight: Iterable[float] | None = None,
             show_progress: bool | None = False) -> MomentClassifier:
         """Fit on texts and their labels (any known spelling). Returns ``self``.
 
@@ -168,9 +182,12 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         row count. ``groups`` (one hashable value per text) keeps the rows of a group on one
         side of every calibration fold, e.g. a review and the sentences cut from it, or the
         comments of one respondent; by default each distinct text is its own group (copies of
-        a text are held out together). ``show_progress`` draws a progress bar over the stages
-        and folds of the fit (None: on a terminal, once the fit takes more than two seconds; see
-        :func:`moments_nlp.train.train`).
+        a text are held out together). ``calibration_weight`` (one non-negative number per
+        text, default ``sample_weight``) weights rows in the temperature fit only: zero keeps
+        rows unlike the texts to be labeled (sentences cut from reviews) from sharpening the
+        probabilities of the rest, and out of the held-out sample for share estimates.
+        ``show_progress`` draws a progress bar over the stages and folds of the fit (None: on a
+        terminal, once the fit takes more than two seconds; see :func:`moments_nlp.train.train`).
 
         Raises
         ------
@@ -183,11 +200,8 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         labels = normalize_labels(y)
         if len(texts) != len(labels):
             raise TrainingDataError(f"got {len(texts)} texts but {len(labels)} labels")
-        weights = None if sample_weight is None else np.asarray(list(sample_weight), dtype=float)
-        if weights is not None and (weights.shape != (len(texts),) or not np.all(weights >= 0)):
-            raise TrainingDataError(
-                f"sample_weight needs one non-negative number per text ({len(texts)}); got "
-                f"{weights.shape[0]} values, min {weights.min() if weights.size else 'n/a'}")
+        weights = _row_weights("sample_weight", sample_weight, len(texts))
+        calibration = _row_weights("calibration_weight", calibration_weight, len(texts))
         group_of = None if groups is None else list(groups)
         if group_of is not None and len(group_of) != len(texts):
             raise TrainingDataError(f"groups needs one value per text ({len(texts)}); got "
@@ -212,10 +226,12 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         # rows in one canonical order makes the model a function of the rows, not their order.
         order = sorted(range(len(texts)), key=lambda i: (
             texts[i], labels[i], 0.0 if weights is None else float(weights[i]),
-            "" if group_of is None else str(group_of[i])))
+            "" if group_of is None else str(group_of[i]),
+            0.0 if calibration is None else float(calibration[i])))
         texts = [texts[i] for i in order]
         labels = [labels[i] for i in order]
         row_weights = None if weights is None else weights[order] / weights.mean()
+        row_calibration = None if calibration is None else calibration[order]
         fold_groups = texts if group_of is None else [group_of[i] for i in order]
         targets = np.asarray(labels, dtype=object)
         steps = self._build().steps
@@ -227,19 +243,23 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
             features = Pipeline(prepare.steps[1:]).fit_transform(tokens, targets)
             classifier = steps[-1][1]
             held_out = fit_classifier(classifier, features, targets, row_weights,
-                                      groups=fold_groups, cv=self.cv,
+                                      groups=fold_groups, calibration_weight=row_calibration,
+                                      cv=self.cv,
                                       random_state=self.random_state, step=step)
         self.pipeline_ = Pipeline([*prepare.steps, ("classifier", classifier)])
         self.shares_proba_, self.shares_labels_, self.shares_reference_ = None, None, None
         if held_out is not None:
             fitted = list(classifier.classes_)
             held_out = held_out[:, [fitted.index(label) for label in LABELS]]  # LABELS order
-            # one row per distinct text: copies (a way to weight rows) would skew the spread
-            first = np.flatnonzero(~pd.Series(texts).duplicated().to_numpy())
+            # one row per distinct text: copies (a way to weight rows) would skew the spread;
+            # rows left out of the calibration are left out of the share sample too
+            kept = np.ones(len(texts), bool) if row_calibration is None else row_calibration > 0
+            first = np.flatnonzero(~pd.Series(texts).duplicated().to_numpy() & kept)
             self.shares_proba_, self.shares_labels_ = validation_sample(
                 held_out[first], [labels[i] for i in first], random_state=self.random_state)
-            self.shares_reference_ = np.asarray(
-                list(reference_from_proba(held_out, labels).values()))
+            rows = np.flatnonzero(kept)
+            self.shares_reference_ = np.asarray(list(reference_from_proba(
+                held_out[rows], [labels[i] for i in rows]).values()))
         self.classes_ = np.asarray(LABELS, dtype=object)
         self._order = self._column_order()
         return self

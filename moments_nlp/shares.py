@@ -153,7 +153,7 @@ def reference_prior(model: MomentClassifier) -> np.ndarray | None:
     --------
     >>> import moments_nlp as mn
     >>> reference_prior(mn.load()).round(3).tolist()  # fitted on its held-out predictions
-    [0.333, 0.377, 0.29]
+    [0.336, 0.382, 0.281]
     """
     card = getattr(model, "card_", None) or {}
     stored = card.get("shares_reference")
@@ -175,7 +175,7 @@ def training_prior(model: MomentClassifier) -> np.ndarray | None:
     --------
     >>> import moments_nlp as mn
     >>> training_prior(mn.load()).round(2).tolist()
-    [0.48, 0.32, 0.2]
+    [0.55, 0.34, 0.11]
     """
     card = getattr(model, "card_", None) or {}
     counts = (card.get("training") or {}).get("label_counts")

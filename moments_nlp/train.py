@@ -272,7 +272,8 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
           sources: list[dict[str, str]] | None = None, base: Any = None,
           cv_folds: int = 0, from_stars: bool = False, conflicts: str = "error",
           duplicates: str = "keep", sample_weight: Iterable[float] | None = None,
-          groups: Iterable[object] | None = None, show_progress: bool | None = None,
+          groups: Iterable[object] | None = None,
+          calibration_weight: Iterable[float] | None = None, show_progress: bool | None = None,
           **options: Any) -> MomentClassifier:
     """Validate labeled texts and fit a :class:`MomentClassifier`.
 
@@ -308,6 +309,9 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
         One group per row, held out together by the calibration folds (see
         :meth:`MomentClassifier.fit`); like ``sample_weight``, the rows must all survive
         validation.
+    calibration_weight : iterable of float, optional
+        One weight per row in the temperature fit only (see :meth:`MomentClassifier.fit`);
+        like ``sample_weight``, the rows must all survive validation.
     show_progress : bool, optional
         A progress bar over the stages and folds of the fit: None (default) shows it on a
         terminal once the fit has taken two seconds; True always, False never.
@@ -335,8 +339,9 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
     summary["sha256"] = data_sha256(text_list, label_list)
     weights = _per_row("sample_weight", sample_weight, len(text_list))
     group_list = _per_row("groups", groups, len(text_list))
+    calibration = _per_row("calibration_weight", calibration_weight, len(text_list))
     clf = estimator.fit(text_list, label_list, sample_weight=weights, groups=group_list,
-                        show_progress=show_progress)
+                        calibration_weight=calibration, show_progress=show_progress)
     card: dict[str, Any] = {"training": summary, "sources": sources or []}
     if base is not None:
         card["base"] = clf.base_info_()

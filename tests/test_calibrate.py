@@ -172,3 +172,47 @@ def test_groups_of_the_wrong_length_are_refused(seed: pd.DataFrame) -> None:
         mn.MomentClassifier(cv=3).fit(rows["text"], rows["label"], groups=["a"] * 59)
     with pytest.raises(mn.TrainingDataError, match="groups has 3 values but 60 rows remain"):
         mn.train(rows["text"], rows["label"], cv=3, groups=["a", "b", "c"])
+
+
+def test_calibration_weight_fits_the_temperature_on_its_rows_only() -> None:
+    X, y = _data()
+    rows = np.random.default_rng(1).random(len(y)) < 0.5
+    plain = TemperatureCalibratedClassifier(LogisticRegression(), cv=3)
+    fit_classifier(plain, X, y)
+    clf = TemperatureCalibratedClassifier(LogisticRegression(), cv=3)
+    held = fit_classifier(clf, X, y, calibration_weight=rows.astype(float))
+    assert held is not None
+    np.testing.assert_array_equal(clf.estimator_.coef_, plain.estimator_.coef_)  # same model
+    assert clf.beta_ != pytest.approx(plain.beta_)
+    # the held-out decision values (up to a constant per row) give back the temperature when
+    # it is fitted on the chosen rows alone
+    decision = np.log(held) / clf.beta_
+    index = np.searchsorted(clf.classes_, y)
+    assert _temperature(decision[rows], index[rows], None) == pytest.approx(clf.beta_, rel=1e-4)
+    with pytest.raises(ValueError, match="calibration_weight needs calibration='temperature'"):
+        fit_classifier(CalibratedClassifierCV(LogisticRegression(), cv=3), X, y,
+                       calibration_weight=rows.astype(float))
+
+
+def test_calibration_weight_follows_its_rows_and_is_checked(seed: pd.DataFrame) -> None:
+    rows = seed.head(450)
+    weight = (rows["industry"].factorize()[0] % 2).astype(float)  # half the industries
+    clf = mn.train(rows["text"], rows["label"], cv=3, calibration_weight=weight)
+    back = rows.iloc[::-1]
+    again = mn.train(back["text"], back["label"], cv=3, calibration_weight=weight[::-1])
+    plain = mn.train(rows["text"], rows["label"], cv=3)
+    betas = [m.pipeline_.named_steps["classifier"].beta_ for m in (clf, again, plain)]
+    assert betas[0] == betas[1] and betas[0] != pytest.approx(betas[2])
+    texts = seed["text"][450:750].tolist()
+    np.testing.assert_allclose(clf.predict_proba(texts).to_numpy(),
+                               again.predict_proba(texts).to_numpy(), atol=1e-9)
+    assert clf.predict(texts) == plain.predict(texts)  # one temperature never moves a label
+    # the share sample holds only rows of the calibration (each distinct text once)
+    kept = rows.loc[weight > 0, "text"].drop_duplicates()
+    assert len(clf.shares_labels_) == len(kept) < len(plain.shares_labels_)
+    for bad, problem in [([1.0] * 449, "450"), ([-1.0] * 450, "min -1.0"),
+                         ([0.0] * 450, "sum 0.0")]:
+        with pytest.raises(mn.TrainingDataError, match=f"calibration_weight needs.*{problem}"):
+            mn.MomentClassifier(cv=3).fit(rows["text"], rows["label"], calibration_weight=bad)
+    with pytest.raises(mn.TrainingDataError, match="calibration_weight has 3 values"):
+        mn.train(rows["text"], rows["label"], cv=3, calibration_weight=[1.0, 1.0, 1.0])

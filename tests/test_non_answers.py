@@ -63,8 +63,12 @@ def test_predict_agrees_with_label(default_model: mn.MomentClassifier) -> None:
 
 def test_the_answers_that_look_alike_keep_the_models_label(
         default_model: mn.MomentClassifier) -> None:
-    labels = default_model.predict(["No complaints", "None of the staff helped"])
-    assert labels[1] == "misery" and labels[0] != "misery"
+    texts = ["No complaints", "None of the staff helped", "Nothing worked"]
+    proba = default_model.predict_proba(texts).to_numpy()
+    # read by the model (not the non-answer constant), and labeled by its probabilities
+    assert not (proba == np.asarray(NON_ANSWER_PROBA)).all(axis=1).any()
+    assert default_model.predict(texts) == [mn.LABELS[i] for i in proba.argmax(axis=1)]
+    assert default_model.predict(texts)[0] == "magic"  # "no" here is praise, not a complaint
 
 
 def test_explain_and_shares_treat_non_answers_as_ordinary(
