@@ -244,7 +244,7 @@ def main() -> None:
     default = mn.load()
     shipped = {test.name: _score_proba("moments-nlp shipped default (mn.load)", test,
                                        default._proba_array(test.texts),
-                                       note="clothing + Reddit train + seed, equal weights, C=1")
+                                       note="recipe sentences_both (scripts/train_default.py)")
                for test in (air_test, clo_test)}
 
     # (train split, textcat n-gram size, test splits with their setting titles)
