@@ -33,9 +33,8 @@ from sklearn.utils.validation import check_is_fitted
 from moments_nlp._calibrate import TemperatureCalibratedClassifier, fit_classifier, fit_progress
 from moments_nlp._non_answers import NON_ANSWER_PROBA, non_answer_mask
 from moments_nlp._texts import as_text_list, is_blank
-from moments_nlp.errors import ColumnNotFoundError, InputError, TrainingDataError
 from moments_nlp.features import TokenFeatures
-from moments_nlp.labels import LABELS, labeled_texts, normalize_labels
+from moments_nlp.labels import LABELS, labeled_texts
 from moments_nlp.preprocess import SpacyPreprocessor
 
 if TYPE_CHECKING:
@@ -51,19 +50,6 @@ OUTPUT_COLUMNS: tuple[str, ...] = ("moment", "confidence", *(f"p_{label}" for la
 #: of words the model never saw to review.
 FAMILIAR = 0.6
 _MIN_PARALLEL_TEXTS = 2_000  # below this, starting worker processes costs more than it saves
-
-
-def _row_weights(name: str, values: Iterable[float] | None, n: int) -> np.ndarray | None:
-    """One non-negative weight per text, not all zero (None stays None)."""
-    if values is None:
-        return None
-    weights = np.asarray(list(values), dtype=float)
-    if weights.shape != (n,) or not np.all(weights >= 0) or not weights.sum() > 0:
-        raise TrainingDataError(
-            f"{name} needs one non-negative number per text ({n}), not all zero; got "
-            f"{weights.shape[0]} values, min {weights.min() if weights.size else 'n/a'}, "
-            f"sum {weights.sum() if weights.size else 'n/a'}")
-    return weights
 
 
 class MomentClassifier(ClassifierMixin, BaseEstimator):
@@ -196,43 +182,14 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         UnknownLabelError
             For label values outside the vocabulary (listed with counts).
         """
-        texts = as_text_list(X)
-        labels = normalize_labels(y)
-        if len(texts) != len(labels):
-            raise TrainingDataError(f"got {len(texts)} texts but {len(labels)} labels")
-        weights = _row_weights("sample_weight", sample_weight, len(texts))
-        calibration = _row_weights("calibration_weight", calibration_weight, len(texts))
-        group_of = None if groups is None else list(groups)
-        if group_of is not None and len(group_of) != len(texts):
-            raise TrainingDataError(f"groups needs one value per text ({len(texts)}); got "
-                                    f"{len(group_of)}")
-        blank = [i for i, text in enumerate(texts) if is_blank(text)]
-        if blank:
-            raise TrainingDataError(
-                f"{len(blank)} blank texts at rows {blank[:10]}; drop them before fitting "
-                "(mn.train drops and counts them for you)"
-            )
-        counts = pd.Series(labels).value_counts()
-        short = {label: int(counts.get(label, 0)) for label in LABELS
-                 if counts.get(label, 0) < max(self.cv, 2)}
-        if short:
-            raise TrainingDataError(
-                f"every label needs at least {max(self.cv, 2)} examples; too few for {short}"
-            )
+        from moments_nlp._fit_rows import fit_rows
         from moments_nlp.kde_shares import validation_sample
         from moments_nlp.shares import reference_from_proba
 
-        # The folds (calibration, share sample) are drawn over row positions; fitting on the
-        # rows in one canonical order makes the model a function of the rows, not their order.
-        order = sorted(range(len(texts)), key=lambda i: (
-            texts[i], labels[i], 0.0 if weights is None else float(weights[i]),
-            "" if group_of is None else str(group_of[i]),
-            0.0 if calibration is None else float(calibration[i])))
-        texts = [texts[i] for i in order]
-        labels = [labels[i] for i in order]
-        row_weights = None if weights is None else weights[order] / weights.mean()
-        row_calibration = None if calibration is None else calibration[order]
-        fold_groups = texts if group_of is None else [group_of[i] for i in order]
+        checked = fit_rows(X, y, sample_weight, groups=groups,
+                           calibration_weight=calibration_weight, min_per_label=max(self.cv, 2))
+        texts, labels, fold_groups = checked.texts, checked.labels, checked.groups
+        row_weights, row_calibration = checked.weights, checked.calibration
         targets = np.asarray(labels, dtype=object)
         steps = self._build().steps
         prepare = Pipeline(steps[:-1])
@@ -426,53 +383,10 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         >>> out["moment"].tolist()
         ['magic', <NA>]
         """
-        if type(df).__module__.startswith("dask"):
-            if explain or touchpoints:
-                raise InputError("explain / touchpoints columns need a pandas DataFrame; "
-                                 "label a Dask DataFrame without them")
-            from moments_nlp._dask import label_dask, moments_dask
+        from moments_nlp._label_table import label_table
 
-            lazy = label_dask(self, df, text_column, min_confidence=min_confidence)
-            return (lazy, moments_dask(self, df[text_column])) if moments else lazy
-        if not isinstance(df, pd.DataFrame):
-            raise InputError(f"label() expects a pandas or Dask DataFrame, got {type(df).__name__}")
-        if text_column not in df.columns:
-            raise ColumnNotFoundError(
-                f"text column {text_column!r} not found; available columns: "
-                f"{[str(c) for c in df.columns]}"
-            )
-        texts = as_text_list(df[text_column])
-        scores, blank, non_answer = self._answer_scores(texts, familiar=True)
-        keep = ~blank
-        proba, familiar = scores[:, :len(LABELS)], scores[:, len(LABELS)]
-        out = df.copy()
-        moment = np.full(len(texts), None, dtype=object)
-        moment[keep] = np.asarray(LABELS, dtype=object)[proba[keep].argmax(axis=1)]
-        out["moment"] = pd.array(moment, dtype="string")
-        top = np.where(keep, np.nanmax(np.where(keep[:, None], proba, 0), axis=1), np.nan)
-        out["confidence"] = top * np.clip(np.nan_to_num(familiar, nan=1.0) / FAMILIAR, 0, 1)
-        for j, label in enumerate(LABELS):
-            out[f"p_{label}"] = proba[:, j]
-        out["familiarity"] = familiar
-        out["non_answer"] = pd.array(non_answer, dtype="boolean")
-        if min_confidence is not None:
-            review = pd.array(np.where(keep & ~non_answer, out["confidence"] < min_confidence,
-                                       False), dtype="boolean")
-            out["needs_review"] = review
-        if explain:
-            from moments_nlp.explain import explain_column
-
-            out["explanation"] = explain_column(self, texts)
-        if touchpoints:
-            from moments_nlp.touchpoint_matcher import touchpoints as find_touchpoints
-
-            out["touchpoints"] = pd.array([";".join(t) for t in find_touchpoints(texts)],
-                                          dtype="string")
-        if moments:
-            from moments_nlp.moments import moments as find_moments
-
-            return out, find_moments(df[text_column], model=self)
-        return out
+        return label_table(self, df, text_column, min_confidence=min_confidence, explain=explain,
+                           touchpoints=touchpoints, moments=moments)
 
     def explain(self, X: Iterable[object], *, top: int | None = 5,
                 label: str | None = None) -> list[list[tuple[str, float]]]:
