@@ -91,6 +91,10 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         model is the same whatever the thread count.
     random_state : int, default 0
         Seed for the folds and the solver.
+    sentence_vote : float, default 0.0
+        Weight (0 to 1) of a long text's sentences in its label, at prediction time only: a
+        text of 30+ words and 2+ sentences blends its probabilities with the mean of its
+        sentences' (:mod:`moments_nlp._sentence_vote`). The shipped default uses 0.5.
 
     Attributes
     ----------
@@ -111,7 +115,7 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
                  subword: int = 4, lexicon_features: bool = True, min_df: int = 1, C: float = 4.0,
                  class_weight: str | None = "balanced", calibration: str = "temperature",
                  cv: int = 4, batch_size: int = 1000, n_process: int = 1,
-                 random_state: int = 0) -> None:
+                 random_state: int = 0, sentence_vote: float = 0.0) -> None:
         self.pipeline = pipeline
         self.negation_scope = negation_scope
         self.ngram_max = ngram_max
@@ -125,6 +129,7 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.n_process = n_process
         self.random_state = random_state
+        self.sentence_vote = sentence_vote
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -257,11 +262,22 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         if order is None:
             order = self._order = self._column_order()
         steps = self.pipeline_.named_steps
-        tokens = steps["preprocess"].transform(list(texts))
-        features = steps["features"]
-        proba = np.asarray(steps["classifier"].predict_proba(features.transform(tokens)),
+        features, classifier = steps["features"], steps["classifier"]
+
+        def score(token_lists: list[list[str]]) -> np.ndarray:
+            p = np.asarray(classifier.predict_proba(features.transform(token_lists)),
                            dtype=np.float64)[:, order]
-        proba /= proba.sum(axis=1, keepdims=True)  # float32 features: renormalize exactly
+            return p / p.sum(axis=1, keepdims=True)  # float32 features: renormalize exactly
+
+        alpha = float(getattr(self, "sentence_vote", 0.0))  # models saved before it: 0
+        if alpha > 0:
+            from moments_nlp._sentence_vote import sentence_vote
+
+            tokens, ends = steps["preprocess"].transform_sentences(list(texts))
+            proba = sentence_vote(texts, tokens, ends, score(tokens), score, alpha)
+        else:
+            tokens = steps["preprocess"].transform(list(texts))
+            proba = score(tokens)
         if not familiar:
             return proba
         known = getattr(features, "familiarity", None)
@@ -442,3 +458,8 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         state = dict(super().__getstate__())
         state.pop("_order", None)
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # parameters added after a model was saved take their defaults
+        state.setdefault("sentence_vote", 0.0)
+        super().__setstate__(state)

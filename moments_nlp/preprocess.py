@@ -46,6 +46,7 @@ _ELONGATION = re.compile(r"(\w)\1{2,}")
 _DIGITS = re.compile(r"\d+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\ufe0e\ufe0f\ufeff]")
 _WHITESPACE_TOKEN = re.compile(r"^\s*$")
+_SENTENCE_END = re.compile(r"^[.!?]+$")
 _KEY = [ORTH, NORM]
 _LEMMA_KEY = [ORTH, NORM, LEMMA]
 
@@ -200,11 +201,43 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         nlp = getattr(self, "_nlp", None)
         if nlp is None:
             nlp = build_nlp(self.pipeline, lemmatize=self.lemmatize)
-            self._cache: dict[tuple[int, ...], tuple[tuple[str, ...], bool]] = {}
+            self._cache: dict[tuple[int, ...], tuple[tuple[str, ...], bool, bool]] = {}
             self._nlp = nlp
         return nlp
 
-    def _tokens(self, doc: Any) -> list[str]:
+    def transform_sentences(self, X: Iterable[object]) -> tuple[list[list[str]], list[list[int]]]:
+        """:meth:`transform`, and where each text's sentences end in its token list.
+
+        Returns
+        -------
+        tokens : list of list of str
+            As :meth:`transform`.
+        ends : list of list of int
+            Per text, the token positions at which a sentence ends (after ``.``, ``!``, ``?``
+            and runs of them); ``tokens[i][a:b]`` for consecutive ends (and 0 / the length) are
+            its sentences.
+
+        Examples
+        --------
+        >>> SpacyPreprocessor().transform_sentences(["Great crew. Lost bag!"])
+        ([['great', 'crew', 'lost', 'bag', '!']], [[2, 5]])
+        """
+        texts = [_clean(text) for text in as_text_list(X)]
+        ends: list[list[int]] = []
+        with _NLP_LOCK:
+            nlp = self._get_nlp()
+            if nlp.pipe_names or self.n_process != 1:
+                docs = nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process)
+            else:
+                docs = nlp.tokenizer.pipe(  # type: ignore[union-attr]
+                    texts, batch_size=self.batch_size)
+            tokens = []
+            for doc in docs:
+                ends.append([])
+                tokens.append(self._tokens(doc, ends[-1]))
+            return tokens, ends
+
+    def _tokens(self, doc: Any, ends: list[int] | None = None) -> list[str]:
         if not len(doc):
             return []
         cache = self._cache
@@ -223,7 +256,13 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
                 entry = self._entry(doc[i])
                 if len(cache) < 500_000:
                     cache[key] = entry
-            normal, punct = entry
+            normal, punct, stop = entry
+            if stop and ends is not None and out:  # a run of marks ends one sentence
+                end = len(out) + len(normal)
+                if ends and ends[-1] == len(out):
+                    ends[-1] = end
+                else:
+                    ends.append(end)
             if not normal:
                 if punct:
                     scope = 0
@@ -239,14 +278,15 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
                 scope = scope_max
         return out
 
-    def _entry(self, tok: Any) -> tuple[tuple[str, ...], bool]:
-        """One token's normalized form and whether it is punctuation (the cached value)."""
+    def _entry(self, tok: Any) -> tuple[tuple[str, ...], bool, bool]:
+        """One token's normalized form, whether it is punctuation and whether it ends a
+        sentence (the cached value)."""
         lower = tok.lemma_.lower() if self.lemmatize and tok.lemma_ else tok.norm_
         normal = _normalize_token(
             tok.text, lower, like_url=tok.like_url, like_email=tok.like_email,
             like_num=tok.like_num, is_currency=tok.is_currency, is_punct=tok.is_punct,
         )
-        return tuple(normal), bool(tok.is_punct)
+        return tuple(normal), bool(tok.is_punct), bool(_SENTENCE_END.match(tok.text))
 
 
 def _clean(text: str) -> str:

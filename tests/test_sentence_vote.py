@@ -1,0 +1,74 @@
+"""The sentence vote (moments_nlp/_sentence_vote.py) and the sentence ends it reads."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+import moments_nlp as mn
+from moments_nlp._sentence_vote import MIN_WORDS, sentence_vote
+from moments_nlp.preprocess import SpacyPreprocessor
+
+
+def test_sentence_ends_leave_the_tokens_alone(seed: pd.DataFrame) -> None:
+    texts = seed["text"].tolist()
+    pre = SpacyPreprocessor()
+    tokens, ends = pre.transform_sentences(texts)
+    assert tokens == SpacyPreprocessor().transform(texts)
+    for words, stops in zip(tokens, ends, strict=True):
+        assert stops == sorted(set(stops)) and all(0 < s <= len(words) for s in stops)
+    assert pre.transform_sentences(["Great crew. Lost bag!! Why?"]) == (
+        [["great", "crew", "lost", "bag", "!", "!", "why", "?"]], [[2, 6, 8]])
+
+
+def test_short_texts_keep_their_probabilities() -> None:
+    proba = np.array([[0.6, 0.3, 0.1], [0.2, 0.3, 0.5]])
+    long_text = " ".join(["word"] * MIN_WORDS)
+    out = sentence_vote(["too short. two sentences.", long_text], [["a", "b"], ["c"]],
+                        [[1], []], proba, lambda pieces: np.full((len(pieces), 3), 1 / 3), 0.5)
+    np.testing.assert_array_equal(out, proba)  # short, or a single sentence
+
+
+def test_a_long_review_with_a_problem_moves_towards_misery(
+        default_model: mn.MomentClassifier) -> None:
+    text = ("I have shopped here for years and I love the brand, the colours are lovely and the "
+            "staff in the store are always kind and helpful to me. The zip broke on the first "
+            "day and the seam tore. Very disappointed.")
+    assert default_model.sentence_vote == 0.5  # as shipped
+    plain = pickle.loads(pickle.dumps(default_model)).set_params(sentence_vote=0.0)
+    before = plain.predict_proba([text]).to_numpy()[0]
+    after = default_model.predict_proba([text]).to_numpy()[0]
+    assert after[2] > before[2] and after.sum() == pytest.approx(1.0)
+    short = ["Lovely staff", "Rude agent, lost bag"]
+    np.testing.assert_array_equal(default_model.predict_proba(short).to_numpy(),
+                                  plain.predict_proba(short).to_numpy())
+
+
+def test_the_vote_depends_on_the_text_alone(default_model: mn.MomentClassifier,
+                                            shared_data: Path) -> None:
+    texts = pd.read_csv(shared_data / "clothing_reviews_test.csv")["text"].dropna()
+    texts = texts.astype(str).tolist()[:2000]
+    voted = pickle.loads(pickle.dumps(default_model)).set_params(sentence_vote=0.5)
+    together = voted.predict_proba(texts).to_numpy()
+    chunked = np.vstack([voted.predict_proba(texts[i:i + 37]).to_numpy()
+                         for i in range(0, len(texts), 37)])
+    backwards = voted.predict_proba(texts[::-1]).to_numpy()[::-1]
+    np.testing.assert_allclose(chunked, together, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(backwards, together, rtol=0, atol=1e-12)
+    voted.set_params(sentence_vote=0.0)
+    plain = voted.predict_proba(texts).to_numpy()
+    assert (np.abs(together - plain).max(axis=1) > 1e-9).mean() > 0.5  # most reviews vote
+
+
+def test_models_saved_before_the_vote_load_with_it_off(default_model: mn.MomentClassifier) -> None:
+    state = default_model.__getstate__()
+    state.pop("sentence_vote")
+    old = mn.MomentClassifier.__new__(mn.MomentClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["sentence_vote"] == 0.0
+    assert clone(old).sentence_vote == 0.0
