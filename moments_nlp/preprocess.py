@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import spacy
@@ -183,15 +183,17 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         -------
         list of list of str
         """
-        texts = [_clean(text) for text in as_text_list(X)]
         with _NLP_LOCK:
-            nlp = self._get_nlp()
-            if nlp.pipe_names or self.n_process != 1:
-                docs = nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process)
-            else:  # tokenizer only: the same Docs without Language.pipe's per-text overhead
-                docs = nlp.tokenizer.pipe(  # type: ignore[union-attr]
-                    texts, batch_size=self.batch_size)
-            return [self._tokens(doc) for doc in docs]
+            return [self._tokens(doc) for doc in self._docs(X)]
+
+    def _docs(self, X: Iterable[object]) -> Iterator[Any]:
+        """The spaCy Docs of the cleaned texts (call with ``_NLP_LOCK`` held)."""
+        texts = [_clean(text) for text in as_text_list(X)]
+        nlp = self._get_nlp()
+        if nlp.pipe_names or self.n_process != 1:
+            return iter(nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process))
+        # tokenizer only: the same Docs without Language.pipe's per-text overhead
+        return iter(nlp.tokenizer.pipe(texts, batch_size=self.batch_size))  # type: ignore[union-attr]
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> Any:
         """Not meaningful: the output is token lists, not columns."""
@@ -222,20 +224,13 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         >>> SpacyPreprocessor().transform_sentences(["Great crew. Lost bag!"])
         ([['great', 'crew', 'lost', 'bag', '!']], [[2, 5]])
         """
-        texts = [_clean(text) for text in as_text_list(X)]
+        tokens: list[list[str]] = []
         ends: list[list[int]] = []
         with _NLP_LOCK:
-            nlp = self._get_nlp()
-            if nlp.pipe_names or self.n_process != 1:
-                docs = nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process)
-            else:
-                docs = nlp.tokenizer.pipe(  # type: ignore[union-attr]
-                    texts, batch_size=self.batch_size)
-            tokens = []
-            for doc in docs:
+            for doc in self._docs(X):
                 ends.append([])
                 tokens.append(self._tokens(doc, ends[-1]))
-            return tokens, ends
+        return tokens, ends
 
     def _tokens(self, doc: Any, ends: list[int] | None = None) -> list[str]:
         if not len(doc):
