@@ -11,8 +11,8 @@ dress arrived torn"); read whole, its many positive words win. With ``sentence_v
 (:meth:`~moments_nlp.preprocess.SpacyPreprocessor.transform_sentences`); shorter texts keep the
 whole-text probabilities. It reads only the text itself, so a text's output never depends on its
 neighbours. ``python bench/sentence_vote.py`` measures it by leave-one-domain-out: with ``a=0.5``
-the held-out clothing reviews go from 0.473 to 0.495 macro-F1, tweets and short comments do not
-move.
+the held-out clothing reviews go from 0.473 to 0.492 macro-F1 (recipe ``sentences_both``),
+tweets and short comments do not move.
 
 Examples
 --------
@@ -45,7 +45,8 @@ MIN_SENTENCES = 2
 
 def sentence_vote(texts: Sequence[str], tokens: Sequence[Sequence[str]],
                   ends: Sequence[Sequence[int]], proba: np.ndarray,
-                  score: Callable[[list[list[str]]], np.ndarray], alpha: float) -> np.ndarray:
+                  score: Callable[[list[list[str]]], np.ndarray], alpha: float, *,
+                  min_words: int = MIN_WORDS, min_sentences: int = MIN_SENTENCES) -> np.ndarray:
     """Blend each long text's probabilities with the mean of its sentences' (see above).
 
     Parameters
@@ -58,6 +59,9 @@ def sentence_vote(texts: Sequence[str], tokens: Sequence[Sequence[str]],
         Probabilities (same columns) of a list of token lists.
     alpha : float
         Weight of the sentences, 0 to 1.
+    min_words, min_sentences : int
+        The gate: shorter texts keep the whole-text probabilities (``bench/sentence_vote.py``
+        tries other gates).
 
     Returns
     -------
@@ -67,11 +71,11 @@ def sentence_vote(texts: Sequence[str], tokens: Sequence[Sequence[str]],
     pieces: list[list[str]] = []
     owner: list[int] = []
     for i, (text, words, stops) in enumerate(zip(texts, tokens, ends, strict=True)):
-        if len(text.split()) < MIN_WORDS:
+        if len(text.split()) < min_words:
             continue
         bounds = [0, *stops, len(words)]
         cut = [list(words[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
-        if len(cut) >= MIN_SENTENCES:
+        if len(cut) >= min_sentences:
             pieces += cut
             owner += [i] * len(cut)
     out = np.array(proba, dtype=np.float64)
