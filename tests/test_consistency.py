@@ -33,11 +33,15 @@ def _shipped_texts() -> list[str]:
 
 
 @pytest.fixture(scope="module",
-                params=["shipped", pytest.param("airline", marks=pytest.mark.shared_data)])
+                params=["shipped", pytest.param("airline", marks=pytest.mark.shared_data),
+                        pytest.param("clothing", marks=pytest.mark.shared_data)])
 def texts(request: Any) -> list[str]:
     if request.param == "shipped":
         return _shipped_texts()
     shared_data: Path = request.getfixturevalue("shared_data")  # skips when it is absent
+    if request.param == "clothing":  # long reviews: the sentence vote is at work
+        reviews = pd.read_csv(shared_data / "clothing_reviews_test.csv")["text"].dropna()
+        return reviews.astype(str).tolist()[:3000]
     return pd.read_csv(shared_data / "airline_tweets_test.csv")["text"].astype(str).tolist()
 
 
