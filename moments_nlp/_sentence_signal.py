@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from moments_nlp.features import _lexicon_entry
+from moments_nlp._counter import _lexicon_entry
 from moments_nlp.preprocess import SpacyPreprocessor
 
 __all__ = ["MIN_WORDS", "review_sentences", "sentence_polarity"]

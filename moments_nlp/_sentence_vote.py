@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy.special import softmax
 
-__all__ = ["MIN_SENTENCES", "MIN_WORDS", "sentence_vote"]
+__all__ = ["MIN_SENTENCES", "MIN_WORDS", "blend", "sentence_spans", "sentence_vote"]
 
 #: Texts shorter than this (in whitespace-separated words) keep the whole-text answer: the
 #: sentences of a tweet are fragments, and voting them lowered the held-out airline tweets.
@@ -68,22 +68,56 @@ def sentence_vote(texts: Sequence[str], tokens: Sequence[Sequence[str]],
     ndarray of shape (n, k)
         A new array; rows of short texts are unchanged.
     """
-    pieces: list[list[str]] = []
-    owner: list[int] = []
-    for i, (text, words, stops) in enumerate(zip(texts, tokens, ends, strict=True)):
-        if len(text.split()) < min_words:
-            continue
-        bounds = [0, *stops, len(words)]
-        cut = [list(words[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
-        if len(cut) >= min_sentences:
-            pieces += cut
-            owner += [i] * len(cut)
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    end_text = np.repeat(np.arange(len(ends), dtype=np.int64), [len(e) for e in ends])
+    end_at = np.fromiter(itertools.chain.from_iterable(ends), dtype=np.int64,
+                         count=len(end_text))
+    owner, start, stop = sentence_spans(texts, lengths, end_text, end_at,
+                                        min_words=min_words, min_sentences=min_sentences)
+    if not len(owner):
+        return np.array(proba, dtype=np.float64)
+    pieces = [list(tokens[i][a:b]) for i, a, b in zip(owner.tolist(), start.tolist(),
+                                                       stop.tolist())]
+    return blend(proba, owner, score(pieces), alpha)
+
+
+def sentence_spans(texts: Sequence[str], lengths: np.ndarray, end_text: np.ndarray,
+                   end_at: np.ndarray, *, min_words: int = MIN_WORDS,
+                   min_sentences: int = MIN_SENTENCES) -> tuple[np.ndarray, ...]:
+    """The sentences of the texts that vote, as ``(owner, start, stop)`` token ranges.
+
+    ``lengths`` are the texts' token counts; sentence ``j`` of the input ends at token
+    ``end_at[j]`` of text ``end_text[j]``. A text votes when it has ``min_words`` words and at
+    least ``min_sentences`` non-empty sentences.
+
+    Examples
+    --------
+    >>> spans = sentence_spans(["a b c d"], np.array([4]), np.array([0]), np.array([2]),
+    ...                        min_words=1)
+    >>> [s.tolist() for s in spans]
+    [[0, 0], [0, 2], [2, 4]]
+    """
+    n = len(lengths)
+    texts_at = np.concatenate([end_text, np.arange(n), np.arange(n)]).astype(np.int64)
+    points = np.concatenate([end_at, np.zeros(n, dtype=np.int64), lengths]).astype(np.int64)
+    order = np.lexsort((points, texts_at))
+    texts_at, points = texts_at[order], points[order]
+    ok = (texts_at[1:] == texts_at[:-1]) & (points[1:] > points[:-1])
+    owner, start, stop = texts_at[:-1][ok], points[:-1][ok], points[1:][ok]
+    words = np.fromiter((len(text.split()) for text in texts), dtype=np.int64, count=n)
+    votes = (words >= min_words) & (np.bincount(owner, minlength=n) >= min_sentences)
+    keep = votes[owner]
+    return owner[keep], start[keep], stop[keep]
+
+
+def blend(proba: np.ndarray, owner: np.ndarray, each: np.ndarray, alpha: float) -> np.ndarray:
+    """``proba`` with the rows in ``owner`` blended with the mean of their sentences' ``each``.
+
+    Returns a new float64 array.
+    """
     out = np.array(proba, dtype=np.float64)
-    if not pieces:
-        return out
-    each = np.asarray(score(pieces), dtype=np.float64)
-    owners = np.asarray(owner)
-    rows, position = np.unique(owners, return_inverse=True)
+    each = np.asarray(each, dtype=np.float64)
+    rows, position = np.unique(owner, return_inverse=True)
     count = np.bincount(position)
     mean = np.column_stack([np.bincount(position, weights=each[:, j])
                             for j in range(each.shape[1])]) / count[:, None]

@@ -30,7 +30,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from moments_nlp import _fused
 from moments_nlp._calibrate import TemperatureCalibratedClassifier, fit_classifier, fit_progress
+from moments_nlp._locks import gc_paused
 from moments_nlp._non_answers import NON_ANSWER_PROBA, non_answer_mask
 from moments_nlp._texts import as_text_list, is_blank
 from moments_nlp.features import TokenFeatures
@@ -199,10 +201,12 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         steps = self._build().steps
         prepare = Pipeline(steps[:-1])
         with fit_progress(self.cv, show_progress) as step:
-            step("tokenize")
-            tokens = prepare.steps[0][1].fit_transform(texts)
-            step("features")
-            features = Pipeline(prepare.steps[1:]).fit_transform(tokens, targets)
+            with gc_paused():  # millions of small lists, none in a reference cycle
+                step("tokenize")
+                tokens = prepare.steps[0][1].fit_transform(texts)
+                step("features")
+                features = Pipeline(prepare.steps[1:]).fit_transform(tokens, targets)
+                del tokens
             classifier = steps[-1][1]
             held_out = fit_classifier(classifier, features, targets, row_weights,
                                       groups=fold_groups, calibration_weight=row_calibration,
@@ -264,12 +268,21 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         steps = self.pipeline_.named_steps
         features, classifier = steps["features"], steps["classifier"]
 
-        def score(token_lists: list[list[str]]) -> np.ndarray:
-            p = np.asarray(classifier.predict_proba(features.transform(token_lists)),
-                           dtype=np.float64)[:, order]
+        def proba_of(matrix: Any) -> np.ndarray:
+            p = np.asarray(classifier.predict_proba(matrix), dtype=np.float64)[:, order]
             return p / p.sum(axis=1, keepdims=True)  # float32 features: renormalize exactly
 
+        def score(token_lists: list[list[str]]) -> np.ndarray:
+            return proba_of(features.transform(token_lists))
+
         alpha = float(getattr(self, "sentence_vote", 0.0))  # models saved before it: 0
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"sentence_vote must be between 0 and 1 (the sentences' weight), "
+                             f"got {self.sentence_vote!r}")
+        if _fused.supports(steps["preprocess"], features):
+            with gc_paused():
+                return _fused.fused_scores(steps["preprocess"], features, proba_of, texts,
+                                           alpha, familiar=familiar)
         if alpha > 0:
             from moments_nlp._sentence_vote import sentence_vote
 

@@ -72,3 +72,10 @@ def test_models_saved_before_the_vote_load_with_it_off(default_model: mn.MomentC
     old.__setstate__(state)
     assert old.get_params()["sentence_vote"] == 0.0
     assert clone(old).sentence_vote == 0.0
+
+
+@pytest.mark.parametrize("alpha", [-0.1, 1.5, float("nan")])
+def test_a_sentence_vote_outside_0_to_1_is_refused(alpha: float) -> None:
+    model = mn.load().set_params(sentence_vote=alpha)
+    with pytest.raises(ValueError, match="sentence_vote must be between 0 and 1"):
+        model.predict(["The dress was lovely."])

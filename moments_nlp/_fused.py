@@ -1,0 +1,288 @@
+"""The fast predict path: from spaCy's token ids straight to the feature counter's numbers.
+
+The string path (:meth:`SpacyPreprocessor.transform` then :meth:`TokenFeatures.transform`) builds
+a list of normalized strings per text and then looks every string up again. For prediction this
+module skips the strings: each spaCy token's ``(ORTH, NORM)`` ids are looked up in one sorted
+hash index (a ``pandas.Index``) that gives the token's normalized form as the counter's token
+numbers; the negation scope and the sentence ends are then array arithmetic over the whole
+batch. Only a token never seen before goes through Python (its normal form is made once by
+:meth:`SpacyPreprocessor._entry`, as in the string path).
+
+The output is the string path's, number for number: ``tests/test_fused.py`` compares the feature
+matrices, sentence ends and probabilities on thousands of real texts. Models it cannot serve
+(trigrams, lemmas, a spaCy pipeline with components) keep the string path.
+
+Examples
+--------
+>>> import moments_nlp as mn
+>>> from moments_nlp._fused import encode
+>>> steps = mn.load().pipeline_.named_steps
+>>> encoded = encode(steps["preprocess"], steps["features"], ["Not good. Great crew!"])
+>>> encoded.lengths.tolist(), encoded.end_at.tolist()
+([5], [2, 5])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from spacy.attrs import NORM, ORTH
+
+from moments_nlp._sentence_vote import blend, sentence_spans
+from moments_nlp.features import _COUNTER_LOCK, TokenFeatures, _FastCounter
+from moments_nlp.preprocess import _NEGATORS, _NLP_LOCK, _SCOPE_ENDERS, SpacyPreprocessor
+
+__all__ = ["Encoded", "encode", "fused_scores", "supports"]
+
+# What a token does to the negation scope (see SpacyPreprocessor._tokens).
+_SKIP, _RESET, _NEGATOR, _WORD, _PASS = range(5)
+_KEY = [ORTH, NORM]
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """Texts as the counter's token numbers.
+
+    Attributes
+    ----------
+    numbers : ndarray of int64
+        The token numbers of all texts, text after text.
+    lengths : ndarray of int64
+        Tokens per text.
+    end_text, end_at : ndarray of int64
+        Each sentence end: its text and its position in that text's tokens (as the ``ends`` of
+        :meth:`SpacyPreprocessor.transform_sentences`).
+    """
+
+    numbers: np.ndarray
+    lengths: np.ndarray
+    end_text: np.ndarray
+    end_at: np.ndarray
+
+    def rows(self) -> np.ndarray:
+        """The text (row) of each token number."""
+        return np.repeat(np.arange(len(self.lengths), dtype=np.int64), self.lengths)
+
+
+def supports(preprocess: Any, features: Any) -> bool:
+    """Whether the fast path gives exactly the string path's output for these two steps."""
+    if type(preprocess) is not SpacyPreprocessor or not isinstance(features, TokenFeatures):
+        return False
+    if preprocess.lemmatize or preprocess.n_process != 1:
+        return False
+    if features._fast_counter() is None:
+        return False
+    return not preprocess._get_nlp().pipe_names
+
+
+def encode(preprocess: SpacyPreprocessor, features: TokenFeatures,
+           texts: Sequence[str]) -> Encoded:
+    """Tokenize ``texts`` and encode them for ``features`` (see the module docstring).
+
+    Call :func:`supports` first. Holds the tokenizer lock and the counter lock throughout: the
+    numbers are only valid for the counter's table as it is now, so use them while still
+    holding ``_COUNTER_LOCK`` (as :func:`fused_scores` does).
+    """
+    from moments_nlp.preprocess import _clean
+
+    cleaned = [_clean(text) for text in texts]
+    parts: list[Encoded] = []
+    with _NLP_LOCK, _COUNTER_LOCK:
+        counter = features._fast_counter()
+        if counter is None:  # pragma: no cover - supports() was checked
+            raise ValueError("this model's features have no fast counter")
+        table = _table(preprocess, counter)
+        tokenizer = preprocess._get_nlp().tokenizer
+        size = max(1, preprocess.batch_size)
+        for begin in range(0, len(cleaned), size):
+            docs = list(tokenizer.pipe(cleaned[begin:begin + size]))  # type: ignore[union-attr]
+            parts.append(table.encode(docs, preprocess.negation_scope))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return Encoded(empty, empty, empty, empty)
+    offsets = np.cumsum([0] + [len(p.lengths) for p in parts[:-1]])
+    return Encoded(np.concatenate([p.numbers for p in parts]),
+                   np.concatenate([p.lengths for p in parts]),
+                   np.concatenate([p.end_text + o for p, o in zip(parts, offsets)]),
+                   np.concatenate([p.end_at for p in parts]))
+
+
+def fused_scores(preprocess: SpacyPreprocessor, features: TokenFeatures,
+                 proba_of: Callable[[Any], np.ndarray], texts: Sequence[str], alpha: float, *,
+                 familiar: bool) -> np.ndarray:
+    """``MomentClassifier._scores`` on the fast path: the probabilities of ``texts`` (with the
+    sentence vote when ``alpha > 0``) and, with ``familiar=True``, familiarity as a fourth
+    column. ``proba_of`` turns a feature matrix into probabilities."""
+    with _NLP_LOCK, _COUNTER_LOCK:
+        encoded = encode(preprocess, features, texts)
+        rows = encoded.rows()
+        matrix = features._transform_encoded(encoded.numbers, rows, len(texts))
+        none = np.zeros(0, dtype=np.int64)
+        owner, start, stop = (sentence_spans(texts, encoded.lengths, encoded.end_text,
+                                             encoded.end_at) if alpha > 0 else (none,) * 3)
+        if len(owner):
+            size = stop - start
+            first = (np.cumsum(encoded.lengths) - encoded.lengths)[owner] + start
+            at = np.repeat(first - (np.cumsum(size) - size), size) + np.arange(size.sum())
+            pieces = features._transform_encoded(
+                encoded.numbers[at], np.repeat(np.arange(len(owner), dtype=np.int64), size),
+                len(owner))
+        known = (features._counter.familiarity(encoded.numbers, rows, len(texts))
+                 if familiar else None)
+    proba = proba_of(matrix)
+    if len(owner):
+        proba = blend(proba, owner, proba_of(pieces), alpha)
+    return proba if known is None else np.column_stack([proba, known])
+
+
+def _table(preprocess: SpacyPreprocessor, counter: _FastCounter) -> _Table:
+    """The counter's table for this preprocessor, new when either has started again."""
+    if len(counter.tokens) > counter._LIMIT:
+        counter._reset()
+    table = getattr(counter, "fused", None)
+    if (table is None or table.preprocess is not preprocess
+            or table.generation != counter.generation):
+        table = counter.fused = _Table(preprocess, counter)
+    return table
+
+
+class _Table:
+    """``(ORTH, NORM)`` ids -> what the token becomes, as counter numbers."""
+
+    _LIMIT = 500_000  # keys kept; past it the table starts again
+
+    def __init__(self, preprocess: SpacyPreprocessor, counter: _FastCounter) -> None:
+        self.preprocess = preprocess
+        self.counter = counter
+        self.generation = counter.generation
+        self.keys: dict[tuple[int, int], int] = {}
+        # ORTH ids (hash-indexed) with the NORM and entry of their first key (one NORM per
+        # ORTH; other keys of the same ORTH are found in ``keys``)
+        self.orth = np.zeros(0, dtype=np.uint64)
+        self.index = pd.Index(self.orth)
+        self.norm = np.zeros(0, dtype=np.uint64)
+        self.entry = np.zeros(0, dtype=np.int64)
+        # per entry: kind, output count, the two outputs, the negated first output, sentence stop
+        self.kind = np.zeros(0, dtype=np.int8)
+        self.n_out = np.zeros(0, dtype=np.int64)
+        self.out = np.zeros((0, 2), dtype=np.int64)
+        self.negated = np.zeros(0, dtype=np.int64)
+        self.stop = np.zeros(0, dtype=bool)
+        self._rows: list[tuple[int, int, int, int, int, bool]] = []
+        self._new_keys: list[tuple[int, int, int]] = []
+
+    def encode(self, docs: list[Any], scope_max: int) -> Encoded:
+        entry, lengths = self._lookup(docs)
+        return _stream(self, entry, lengths, scope_max)
+
+    def _lookup(self, docs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+        if len(self.keys) > self._LIMIT:
+            self.__init__(self.preprocess, self.counter)  # type: ignore[misc]
+        arrays = [doc.to_array(_KEY) for doc in docs]
+        lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+        flat = np.concatenate(arrays) if arrays else np.zeros((0, 2), dtype=np.uint64)
+        orth, norm = flat[:, 0], flat[:, 1]
+        entry = np.full(len(flat), -1, dtype=np.int64)
+        if len(self.orth) and len(flat):
+            at = self.index.get_indexer(orth)  # type: ignore[arg-type]  # an array is fine
+            hit = at >= 0
+            hit[hit] = self.norm[at[hit]] == norm[hit]
+            entry[hit] = self.entry[at[hit]]
+        missing = np.flatnonzero(entry < 0)
+        if len(missing):
+            starts = np.cumsum(lengths) - lengths
+            doc_of = np.searchsorted(starts, missing, side="right") - 1
+            found = self.keys.get
+            for i, d, o, n in zip(missing.tolist(), doc_of.tolist(), orth[missing].tolist(),
+                                  norm[missing].tolist()):
+                number = found((o, n))
+                if number is None:
+                    number = self._add((o, n), docs[d][i - int(starts[d])])
+                entry[i] = number
+            self._commit()
+        return entry, lengths
+
+    def _add(self, key: tuple[int, int], token: Any) -> int:
+        normal, punct, stop = self.preprocess._entry(token)
+        if not normal:
+            kind = _RESET if punct else _SKIP
+        elif normal[0] in _SCOPE_ENDERS:
+            kind = _RESET
+        elif normal[0] in _NEGATORS:
+            kind = _NEGATOR
+        else:
+            kind = _WORD if normal[0][0].isalpha() else _PASS
+        number = self._number
+        outs = [number(word) for word in normal[:2]]
+        negated = number("not_" + normal[0]) if kind in (_WORD, _NEGATOR) else -1
+        outs += [-1] * (2 - len(outs))
+        self._rows.append((kind, len(normal), outs[0], outs[1], negated, stop))
+        entry = len(self.keys)
+        self.keys[key] = entry
+        self._new_keys.append((key[0], key[1], entry))
+        return entry
+
+    def _number(self, word: str) -> int:
+        found = self.counter.tokens.get(word)
+        return self.counter._add(word) if found is None else found
+
+    def _commit(self) -> None:
+        """Append the new entries to the arrays, the new ORTH ids to the index."""
+        self.counter._grow()
+        if self._rows:
+            rows = np.asarray(self._rows, dtype=np.int64).reshape(-1, 6)
+            self.kind = np.concatenate([self.kind, rows[:, 0].astype(np.int8)])
+            self.n_out = np.concatenate([self.n_out, rows[:, 1]])
+            self.out = np.concatenate([self.out, rows[:, 2:4]])
+            self.negated = np.concatenate([self.negated, rows[:, 4]])
+            self.stop = np.concatenate([self.stop, rows[:, 5].astype(bool)])
+            self._rows = []
+        if self._new_keys:
+            new = np.asarray(self._new_keys, dtype=np.uint64).reshape(-1, 3)
+            self._new_keys = []
+            _, first = np.unique(new[:, 0], return_index=True)
+            new = new[first]
+            new = new[self.index.get_indexer(new[:, 0]) < 0]  # type: ignore[arg-type]
+            self.orth = np.concatenate([self.orth, new[:, 0]])
+            self.norm = np.concatenate([self.norm, new[:, 1]])
+            self.entry = np.concatenate([self.entry, new[:, 2].astype(np.int64)])
+            self.index = pd.Index(self.orth)
+
+
+def _stream(table: _Table, entry: np.ndarray, lengths: np.ndarray, scope_max: int) -> Encoded:
+    """Negation scope, output numbers and sentence ends of one batch, as arrays."""
+    kind = table.kind[entry]
+    doc_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    negated = np.zeros(len(entry), dtype=bool)
+    active = np.flatnonzero(kind != _SKIP)
+    if scope_max > 0 and len(active) > 1:
+        k, d = kind[active], doc_of[active]
+        first = np.ones(len(active), dtype=bool)
+        first[1:] = d[1:] != d[:-1]
+        boundary = first | (k == _RESET) | (k == _NEGATOR)
+        heads = np.flatnonzero(boundary)
+        segment = np.cumsum(boundary) - 1
+        words = np.cumsum(k == _WORD)
+        # token t is negated when the segment before it (up to t - 1) opened with a negator in
+        # the same text and fewer than scope_max words have been negated since
+        head = heads[segment[:-1]]
+        after = k[1:]
+        hit = (~first[1:] & (k[head] == _NEGATOR) & ((after == _WORD) | (after == _NEGATOR))
+               & (words[:-1] - words[head] < scope_max))
+        negated[active[1:][hit]] = True
+    count = np.where(negated, 1, table.n_out[entry])
+    pair = np.column_stack([np.where(negated, table.negated[entry], table.out[entry, 0]),
+                            table.out[entry, 1]])
+    numbers = pair[np.column_stack([count >= 1, count >= 2])]
+    out_lengths = np.bincount(doc_of, weights=count, minlength=len(lengths)).astype(np.int64)
+    before = np.cumsum(count) - count
+    before -= (np.cumsum(out_lengths) - out_lengths)[doc_of]
+    stops = np.flatnonzero(table.stop[entry] & (before > 0))
+    ends, owner = before[stops] + count[stops], doc_of[stops]
+    keep = np.ones(len(stops), dtype=bool)  # a run of marks ends one sentence: keep its last
+    keep[:-1] = ~((owner[1:] == owner[:-1]) & (before[stops[1:]] == ends[:-1]))
+    return Encoded(numbers.astype(np.int64), out_lengths, owner[keep], ends[keep])

@@ -1,0 +1,136 @@
+"""The fast predict path (``moments_nlp._fused``) gives the string path's output exactly.
+
+The string path is ``SpacyPreprocessor.transform`` (token strings) then
+``TokenFeatures.transform``; the fast path goes from spaCy's token ids straight to counter
+numbers. Both are compared on thousands of real texts: the feature matrix entry by entry, the
+token counts, the sentence ends and the probabilities.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import moments_nlp as mn
+from moments_nlp import _fused
+from moments_nlp._locks import gc_paused
+from moments_nlp.features import _COUNTER_LOCK
+from moments_nlp.preprocess import SpacyPreprocessor
+
+REPO = Path(__file__).resolve().parents[1]
+TRICKY = [
+    "not not good", "no no no bad", "never, ever good", "not <3 good", "@united not happy :(",
+    "Not good... at all!!!?", "it isn't the worst but not great", "no", "not", "!!!", "...",
+    "   x   ", "no 5 stars 😡 bad", "Nothing good nothing bad. Not. Good", "dont like it pm",
+    "11:20 pm and I'm still waiting nt", "I can't not recommend it!!", "no. no! no? fine",
+    "Never again &amp; never ever! http://x.co a@b.com $5", "nope nope nope nope nope good",
+    "not a b c d e f g", "without any help, without a word", "soooo not goooood",
+]
+
+
+def _shipped() -> list[str]:
+    seed = pd.read_csv(REPO / "data" / "seed_feedback.csv")["text"]
+    clear = pd.read_csv(REPO / "tests" / "data" / "clear_cases.csv")["text"]
+    return [str(t) for t in pd.concat([seed, clear]) if str(t).strip()] + TRICKY
+
+
+@pytest.fixture(scope="module",
+                params=["shipped", pytest.param("public_sets", marks=pytest.mark.shared_data)])
+def texts(request: Any) -> list[str]:
+    if request.param == "shipped":
+        return _shipped()
+    shared_data: Path = request.getfixturevalue("shared_data")  # skips when it is absent
+    frames = [pd.read_csv(shared_data / name)["text"].dropna().astype(str).head(4000)
+              for name in ("clothing_reviews_test.csv", "airline_tweets_test.csv",
+                           "reddit_emotions_test.csv")]
+    return pd.concat(frames).tolist()
+
+
+def _steps(model: mn.MomentClassifier) -> tuple[Any, Any]:
+    steps = model.pipeline_.named_steps
+    return steps["preprocess"], steps["features"]
+
+
+def test_the_feature_matrix_and_sentence_ends_equal_the_string_paths(texts: list[str]) -> None:
+    preprocess, features = _steps(mn.load())
+    assert _fused.supports(preprocess, features)
+    with _COUNTER_LOCK:
+        encoded = _fused.encode(preprocess, features, texts)
+        fast = features._transform_encoded(encoded.numbers, encoded.rows(), len(texts))
+    tokens, ends = preprocess.transform_sentences(texts)
+    slow = features.transform(tokens)
+    assert encoded.lengths.tolist() == [len(t) for t in tokens]
+    assert (fast != slow).nnz == 0
+    assert fast.shape == slow.shape
+    got = [[] for _ in texts]  # type: list[list[int]]
+    for text, end in zip(encoded.end_text.tolist(), encoded.end_at.tolist()):
+        got[text].append(end)
+    assert got == ends
+
+
+def test_probabilities_and_familiarity_equal_the_string_paths(
+        texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    model = mn.load()
+    fast, fast_known = model.predict_proba(texts).to_numpy(), model.familiarity(texts)
+    monkeypatch.setattr(_fused, "supports", lambda *args: False)
+    slow, slow_known = model.predict_proba(texts).to_numpy(), model.familiarity(texts)
+    np.testing.assert_array_equal(fast, slow)
+    np.testing.assert_array_equal(fast_known, slow_known)
+
+
+def test_the_table_starts_again_with_the_counter_and_past_its_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    model = mn.load()
+    texts = _shipped()[:1500]
+    want = model.predict_proba(texts).to_numpy()
+    preprocess, features = _steps(model)
+    counter = features._fast_counter()
+    first = counter.fused
+    features.transform(preprocess.transform(["a brand new wordzz"]))  # the string path
+    counter._reset()  # e.g. its token limit was reached
+    np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
+    assert counter.fused is not first and counter.fused.generation == counter.generation
+    monkeypatch.setattr(_fused._Table, "_LIMIT", 50)  # starts again on almost every batch
+    np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
+    monkeypatch.setattr(type(counter), "_LIMIT", 100)
+    np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
+
+
+def test_models_the_fast_path_cannot_serve_keep_the_string_path() -> None:
+    texts = ["The crew was wonderful", "Lost my bag, nobody helped", "It was fine"] * 4
+    labels = ["magic", "misery", "ordinary"] * 4
+    trigrams = mn.MomentClassifier(ngram_max=3, cv=2).fit(texts, labels)
+    assert not _fused.supports(*_steps(trigrams))
+    assert trigrams.predict(texts[:3]) == ["magic", "misery", "ordinary"]
+    assert not _fused.supports(SpacyPreprocessor(lemmatize=True), _steps(mn.load())[1])
+    assert not _fused.supports(SpacyPreprocessor(n_process=2), _steps(mn.load())[1])
+
+
+def test_encode_of_no_texts_and_of_empty_texts() -> None:
+    preprocess, features = _steps(mn.load())
+    with _COUNTER_LOCK:
+        none = _fused.encode(preprocess, features, [])
+        empty = _fused.encode(preprocess, features, ["", " ", "ok"])
+    assert none.numbers.size == none.lengths.size == 0
+    assert empty.lengths.tolist()[:2] == [0, 0] and empty.lengths[2] == 1
+
+
+def test_gc_paused_restores_the_collector_as_it_found_it() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer block is still running
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
