@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -47,9 +48,25 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-__all__ = ["TemperatureCalibratedClassifier", "fit_classifier", "fit_progress", "fold_splits"]
+__all__ = ["Companions", "TemperatureCalibratedClassifier", "fit_classifier", "fit_progress",
+           "fold_splits"]
 
 Splits = list[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass
+class Companions:
+    """Extra rows scored out-of-fold along with the training row each belongs to.
+
+    The sentences of each long training text: a fold model scores the sentences of the texts it
+    did not see, so the sentence vote can be calibrated on held-out data
+    (:meth:`moments_nlp.model.MomentClassifier.fit`). ``proba`` is filled in by the fit: the
+    calibrated out-of-fold probabilities (``classes_`` order), or None without a held-out sample.
+    """
+
+    X: Any
+    owner: np.ndarray
+    proba: np.ndarray | None = None
 
 
 def fold_splits(y: np.ndarray, *, cv: int, random_state: int,
@@ -90,10 +107,16 @@ def _fit_one(estimator: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | 
 
 
 def _fold_decision(estimator: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None,
-                   fit: np.ndarray, held: np.ndarray, start: Any) -> np.ndarray:
+                   fit: np.ndarray, held: np.ndarray, start: Any,
+                   companions: Companions | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The fold model's decision values on the held-out rows (and on their companions)."""
     weight = None if sample_weight is None else sample_weight[fit]
     model = _fit_one(estimator, X[fit], y[fit], weight, start)
-    return _logits(model.decision_function(X[held]))
+    decision = _logits(model.decision_function(X[held]))
+    if companions is None:
+        return decision, None
+    mine = np.flatnonzero(np.isin(companions.owner, held))
+    return decision, _logits(model.decision_function(companions.X[mine])) if len(mine) else None
 
 
 def _logits(decision: Any) -> np.ndarray:
@@ -165,9 +188,11 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit(self, X: Any, y: Any, sample_weight: Any = None, *,
              groups: Sequence[object] | None = None, calibration_weight: Any = None,
-             step: Callable[[str], None] | None = None) -> np.ndarray | None:
+             step: Callable[[str], None] | None = None,
+             companions: Companions | None = None) -> np.ndarray | None:
         """Fit; return the held-out probabilities of the training rows (``classes_`` order),
-        or None when the folds could not keep groups together. ``step`` is told each fit."""
+        or None when the folds could not keep groups together. ``step`` is told each fit;
+        ``companions`` get their out-of-fold probabilities."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.utils.multiclass import check_classification_targets
         from sklearn.utils.validation import validate_data
@@ -186,27 +211,39 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
             self.estimator_ = _fit_one(base, X, y, weight)
             self.classes_ = np.asarray(self.estimator_.classes_)
             decision = np.zeros((len(y), len(self.classes_)))
+            extra = (None if companions is None
+                     else np.zeros((len(companions.owner), len(self.classes_))))
             start = self.estimator_ if hasattr(self.estimator_, "coef_") else None
+
+            def keep(held: np.ndarray, part: tuple[np.ndarray, np.ndarray | None]) -> None:
+                decision[held] = part[0]
+                if extra is not None and part[1] is not None and companions is not None:
+                    extra[np.isin(companions.owner, held)] = part[1]
+
             if self.n_jobs == 1 or len(splits) == 1:
                 for k, (fit, held) in enumerate(splits, start=1):
                     tell(f"fold {k}/{len(splits)}")
-                    decision[held] = _fold_decision(base, X, y, weight, fit, held, start)
+                    keep(held, _fold_decision(base, X, y, weight, fit, held, start, companions))
             else:
                 from joblib import Parallel, delayed
 
                 parts = Parallel(n_jobs=self.n_jobs, prefer="threads", return_as="generator")(
-                    delayed(_fold_decision)(base, X, y, weight, fit, held, start)
+                    delayed(_fold_decision)(base, X, y, weight, fit, held, start, companions)
                     for fit, held in splits)
                 tell(f"{len(splits)} folds, {self.n_jobs} threads")
                 for k, ((_, held), part) in enumerate(zip(splits, parts), start=1):
-                    decision[held] = part
+                    keep(held, part)
                     if k < len(splits):  # one step per fold in all, as in the serial loop
                         tell(f"fold {k}/{len(splits)} done")
         tell("temperature")
         index = np.searchsorted(self.classes_, y)
         self.beta_ = _temperature(decision, index, weight if calibration_weight is None
                                   else np.asarray(calibration_weight, dtype=np.float64))
-        return softmax(self.beta_ * decision, axis=1) if held_out_ok else None
+        if not held_out_ok:
+            return None
+        if companions is not None and extra is not None:
+            companions.proba = softmax(self.beta_ * extra, axis=1)
+        return softmax(self.beta_ * decision, axis=1)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -235,7 +272,8 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
 def fit_classifier(classifier: Any, features: Any, targets: Any, sample_weight: Any = None, *,
                    groups: Sequence[object] | None = None, calibration_weight: Any = None,
                    cv: int = 5, random_state: int = 0,
-                   step: Callable[[str], None] | None = None) -> np.ndarray | None:
+                   step: Callable[[str], None] | None = None,
+                   companions: Companions | None = None) -> np.ndarray | None:
     """Fit a model's last step on its features; return held-out probabilities of the rows.
 
     Parameters
@@ -254,6 +292,9 @@ def fit_classifier(classifier: Any, features: Any, targets: Any, sample_weight: 
         Folds of the held-out sample (for a ``CalibratedClassifierCV``, which has its own).
     step : callable, optional
         Called with a short description before each fit (a progress bar).
+    companions : Companions, optional
+        Rows to score out-of-fold with their owners' fold models (temperature calibration
+        only; their ``proba`` stays None otherwise).
 
     Returns
     -------
@@ -263,7 +304,8 @@ def fit_classifier(classifier: Any, features: Any, targets: Any, sample_weight: 
     """
     if isinstance(classifier, TemperatureCalibratedClassifier):
         held = classifier._fit(features, targets, sample_weight, groups=groups,
-                               calibration_weight=calibration_weight, step=step)
+                               calibration_weight=calibration_weight, step=step,
+                               companions=companions)
         from sklearn.linear_model import LogisticRegression
 
         # only a plain logistic regression has its sample (as before: a warm-start model's

@@ -113,10 +113,11 @@ def encode(preprocess: SpacyPreprocessor, features: TokenFeatures,
 
 def fused_scores(preprocess: SpacyPreprocessor, features: TokenFeatures,
                  proba_of: Callable[[Any], np.ndarray], texts: Sequence[str], alpha: float, *,
-                 familiar: bool) -> np.ndarray:
+                 familiar: bool, temperature: float = 1.0) -> np.ndarray:
     """``MomentClassifier._scores`` on the fast path: the probabilities of ``texts`` (with the
     sentence vote when ``alpha > 0``) and, with ``familiar=True``, familiarity as a fourth
-    column. ``proba_of`` turns a feature matrix into probabilities."""
+    column. ``proba_of`` turns a feature matrix into probabilities; ``temperature`` is the
+    vote's (see :func:`moments_nlp._sentence_vote.blend`)."""
     with _NLP_LOCK, _COUNTER_LOCK:
         encoded = encode(preprocess, features, texts)
         rows = encoded.rows()
@@ -135,7 +136,7 @@ def fused_scores(preprocess: SpacyPreprocessor, features: TokenFeatures,
                  if familiar else None)
     proba = proba_of(matrix)
     if len(owner):
-        proba = blend(proba, owner, proba_of(pieces), alpha)
+        proba = blend(proba, owner, proba_of(pieces), alpha, temperature=temperature)
     return proba if known is None else np.column_stack([proba, known])
 
 

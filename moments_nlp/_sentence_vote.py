@@ -34,7 +34,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy.special import softmax
 
-__all__ = ["MIN_SENTENCES", "MIN_WORDS", "blend", "sentence_spans", "sentence_vote"]
+__all__ = ["MIN_SENTENCES", "MIN_WORDS", "blend", "list_spans", "pieces", "sentence_spans",
+           "sentence_vote", "vote_temperature"]
 
 #: Texts shorter than this (in whitespace-separated words) keep the whole-text answer: the
 #: sentences of a tweet are fragments, and voting them lowered the held-out airline tweets.
@@ -46,7 +47,8 @@ MIN_SENTENCES = 2
 def sentence_vote(texts: Sequence[str], tokens: Sequence[Sequence[str]],
                   ends: Sequence[Sequence[int]], proba: np.ndarray,
                   score: Callable[[list[list[str]]], np.ndarray], alpha: float, *,
-                  min_words: int = MIN_WORDS, min_sentences: int = MIN_SENTENCES) -> np.ndarray:
+                  min_words: int = MIN_WORDS, min_sentences: int = MIN_SENTENCES,
+                  temperature: float = 1.0) -> np.ndarray:
     """Blend each long text's probabilities with the mean of its sentences' (see above).
 
     Parameters
@@ -62,23 +64,39 @@ def sentence_vote(texts: Sequence[str], tokens: Sequence[Sequence[str]],
     min_words, min_sentences : int
         The gate: shorter texts keep the whole-text probabilities (``bench/sentence_vote.py``
         tries other gates).
+    temperature : float, default 1.0
+        See :func:`blend`.
 
     Returns
     -------
     ndarray of shape (n, k)
         A new array; rows of short texts are unchanged.
     """
+    owner, start, stop = list_spans(texts, tokens, ends, min_words=min_words,
+                                    min_sentences=min_sentences)
+    if not len(owner):
+        return np.array(proba, dtype=np.float64)
+    return blend(proba, owner, score(pieces(tokens, owner, start, stop)), alpha,
+                 temperature=temperature)
+
+
+def list_spans(texts: Sequence[str], tokens: Sequence[Sequence[str]],
+               ends: Sequence[Sequence[int]], *, min_words: int = MIN_WORDS,
+               min_sentences: int = MIN_SENTENCES) -> tuple[np.ndarray, ...]:
+    """:func:`sentence_spans` of token lists and their per-text sentence ends."""
     lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
     end_text = np.repeat(np.arange(len(ends), dtype=np.int64), [len(e) for e in ends])
     end_at = np.fromiter(itertools.chain.from_iterable(ends), dtype=np.int64,
                          count=len(end_text))
-    owner, start, stop = sentence_spans(texts, lengths, end_text, end_at,
-                                        min_words=min_words, min_sentences=min_sentences)
-    if not len(owner):
-        return np.array(proba, dtype=np.float64)
-    pieces = [list(tokens[i][a:b]) for i, a, b in zip(owner.tolist(), start.tolist(),
-                                                       stop.tolist())]
-    return blend(proba, owner, score(pieces), alpha)
+    return sentence_spans(texts, lengths, end_text, end_at, min_words=min_words,
+                          min_sentences=min_sentences)
+
+
+def pieces(tokens: Sequence[Sequence[str]], owner: np.ndarray, start: np.ndarray,
+           stop: np.ndarray) -> list[list[str]]:
+    """The token lists of the sentences :func:`sentence_spans` found."""
+    return [list(tokens[i][a:b]) for i, a, b in zip(owner.tolist(), start.tolist(),
+                                                     stop.tolist())]
 
 
 def sentence_spans(texts: Sequence[str], lengths: np.ndarray, end_text: np.ndarray,
@@ -110,10 +128,13 @@ def sentence_spans(texts: Sequence[str], lengths: np.ndarray, end_text: np.ndarr
     return owner[keep], start[keep], stop[keep]
 
 
-def blend(proba: np.ndarray, owner: np.ndarray, each: np.ndarray, alpha: float) -> np.ndarray:
+def blend(proba: np.ndarray, owner: np.ndarray, each: np.ndarray, alpha: float, *,
+          temperature: float = 1.0) -> np.ndarray:
     """``proba`` with the rows in ``owner`` blended with the mean of their sentences' ``each``.
 
-    Returns a new float64 array.
+    ``temperature`` (an inverse temperature, fitted out-of-fold by ``MomentClassifier.fit``:
+    ``vote_temperature_``) scales the blended log-probabilities: the mean of a text's sentences
+    is less sure than either part. Returns a new float64 array.
     """
     out = np.array(proba, dtype=np.float64)
     each = np.asarray(each, dtype=np.float64)
@@ -124,5 +145,34 @@ def blend(proba: np.ndarray, owner: np.ndarray, each: np.ndarray, alpha: float) 
     tiny = np.finfo(np.float64).tiny
     log_p = ((1 - alpha) * np.log(np.maximum(out[rows], tiny))
              + alpha * np.log(np.maximum(mean, tiny)))
-    out[rows] = softmax(log_p, axis=1)
+    out[rows] = softmax(temperature * log_p, axis=1)
     return out
+
+
+def vote_temperature(held_out: np.ndarray, owner: np.ndarray, each: np.ndarray, alpha: float,
+                     index: np.ndarray, weight: np.ndarray | None) -> tuple[float, np.ndarray]:
+    """The vote's inverse temperature, fitted on held-out data, and the voted held-out rows.
+
+    ``held_out`` are the training texts' out-of-fold probabilities, ``each`` their sentences'
+    (``owner``: the text of each sentence), ``index`` the column of each text's label and
+    ``weight`` the rows' calibration weights. The temperature minimizes the log loss of the
+    voted texts' blended probabilities. Returns it and ``held_out`` with those rows voted.
+
+    Examples
+    --------
+    >>> held = np.array([[0.6, 0.4], [0.7, 0.3]])
+    >>> beta, voted = vote_temperature(held, np.array([0, 0]), np.array([[0.9, 0.1], [0.8, 0.2]]),
+    ...                                0.5, np.array([0, 0]), None)
+    >>> bool(beta > 1), voted[1].tolist()
+    (True, [0.7, 0.3])
+    """
+    from moments_nlp._calibrate import _temperature
+
+    rows = np.unique(owner)
+    log_p = np.log(np.maximum(blend(held_out, owner, each, alpha)[rows],
+                              np.finfo(np.float64).tiny))
+    weights = None if weight is None else np.asarray(weight, dtype=np.float64)[rows]
+    if weights is not None and not (weights > 0).any():
+        return 1.0, np.array(held_out, dtype=np.float64)
+    beta = _temperature(log_p, np.asarray(index)[rows], weights)
+    return beta, blend(held_out, owner, each, alpha, temperature=beta)

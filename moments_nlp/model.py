@@ -111,6 +111,11 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
     shares_reference_ : numpy.ndarray or None
         The class balance the probabilities are calibrated to, in ``LABELS`` order, fitted on
         the same held-out predictions; :meth:`estimate_shares` uses it for ``method="em"``.
+    vote_temperature_ : float
+        Inverse temperature of the sentence vote's blended probabilities, fitted on the
+        out-of-fold probabilities of the training texts that vote and their sentences (1.0
+        without a vote; set for the ``sentence_vote`` given to ``fit``). The held-out sample
+        above holds the voted probabilities of those texts.
     """
 
     def __init__(self, *, pipeline: str = "blank:en", negation_scope: int = 4, ngram_max: int = 2,
@@ -203,16 +208,27 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         with fit_progress(self.cv, show_progress) as step:
             with gc_paused():  # millions of small lists, none in a reference cycle
                 step("tokenize")
-                tokens = prepare.steps[0][1].fit_transform(texts)
+                tokens, ends = prepare.steps[0][1].fit(texts).transform_sentences(texts)
                 step("features")
-                features = Pipeline(prepare.steps[1:]).fit_transform(tokens, targets)
-                del tokens
+                featurize = Pipeline(prepare.steps[1:])
+                features = featurize.fit_transform(tokens, targets)
+                companions = self._vote_companions(texts, tokens, ends, featurize)
+                del tokens, ends
             classifier = steps[-1][1]
             held_out = fit_classifier(classifier, features, targets, row_weights,
                                       groups=fold_groups, calibration_weight=row_calibration,
-                                      cv=self.cv,
-                                      random_state=self.random_state, step=step)
+                                      cv=self.cv, random_state=self.random_state, step=step,
+                                      companions=companions)
         self.pipeline_ = Pipeline([*prepare.steps, ("classifier", classifier)])
+        self.vote_temperature_ = 1.0
+        if held_out is not None and companions is not None and companions.proba is not None:
+            from moments_nlp._sentence_vote import vote_temperature
+
+            # the voted texts' held-out probabilities, calibrated, go into the share sample
+            self.vote_temperature_, held_out = vote_temperature(
+                held_out, companions.owner, companions.proba, self.sentence_vote,
+                np.searchsorted(classifier.classes_, targets),
+                row_weights if row_calibration is None else row_calibration)
         self.shares_proba_, self.shares_labels_, self.shares_reference_ = None, None, None
         if held_out is not None:
             fitted = list(classifier.classes_)
@@ -237,6 +253,29 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         from joblib import cpu_count
 
         return max(1, min(self.cv, cpu_count()))
+
+    def _vote_companions(self, texts: list[str], tokens: list[list[str]],
+                         ends: list[list[int]], featurize: Pipeline) -> Any:
+        """The sentences of the training texts that vote, as companions of their texts in the
+        calibration folds (None without a vote or a temperature)."""
+        alpha = self._vote_weight()
+        if alpha == 0 or self.calibration != "temperature":
+            return None
+        from moments_nlp._calibrate import Companions
+        from moments_nlp._sentence_vote import list_spans, pieces
+
+        owner, start, stop = list_spans(texts, tokens, ends)
+        if not len(owner):
+            return None
+        return Companions(featurize.transform(pieces(tokens, owner, start, stop)), owner)
+
+    def _vote_weight(self) -> float:
+        """``sentence_vote``, checked (models saved before it: 0)."""
+        alpha = float(getattr(self, "sentence_vote", 0.0))
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"sentence_vote must be between 0 and 1 (the sentences' weight), "
+                             f"got {self.sentence_vote!r}")
+        return alpha
 
     def _column_order(self) -> np.ndarray:
         fitted = list(self.pipeline_.classes_)
@@ -275,19 +314,18 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         def score(token_lists: list[list[str]]) -> np.ndarray:
             return proba_of(features.transform(token_lists))
 
-        alpha = float(getattr(self, "sentence_vote", 0.0))  # models saved before it: 0
-        if not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"sentence_vote must be between 0 and 1 (the sentences' weight), "
-                             f"got {self.sentence_vote!r}")
+        alpha = self._vote_weight()
+        sharpen = float(getattr(self, "vote_temperature_", 1.0))  # models saved before it: 1
         if _fused.supports(steps["preprocess"], features):
             with gc_paused():
                 return _fused.fused_scores(steps["preprocess"], features, proba_of, texts,
-                                           alpha, familiar=familiar)
+                                           alpha, familiar=familiar, temperature=sharpen)
         if alpha > 0:
             from moments_nlp._sentence_vote import sentence_vote
 
             tokens, ends = steps["preprocess"].transform_sentences(list(texts))
-            proba = sentence_vote(texts, tokens, ends, score(tokens), score, alpha)
+            proba = sentence_vote(texts, tokens, ends, score(tokens), score, alpha,
+                                  temperature=sharpen)
         else:
             tokens = steps["preprocess"].transform(list(texts))
             proba = score(tokens)

@@ -11,7 +11,7 @@ import pytest
 from sklearn.base import clone
 
 import moments_nlp as mn
-from moments_nlp._sentence_vote import MIN_WORDS, sentence_vote
+from moments_nlp._sentence_vote import MIN_WORDS, blend, sentence_vote, vote_temperature
 from moments_nlp.preprocess import SpacyPreprocessor
 
 
@@ -79,3 +79,61 @@ def test_a_sentence_vote_outside_0_to_1_is_refused(alpha: float) -> None:
     model = mn.load().set_params(sentence_vote=alpha)
     with pytest.raises(ValueError, match="sentence_vote must be between 0 and 1"):
         model.predict(["The dress was lovely."])
+
+
+def test_vote_temperature_recovers_the_temperature_the_labels_were_drawn_with() -> None:
+    rng = np.random.default_rng(0)
+    n, k, per_text = 6000, 3, 3
+    held = rng.dirichlet(np.ones(k), size=n)
+    owner = np.repeat(np.arange(n), per_text)
+    each = rng.dirichlet(np.ones(k), size=n * per_text)
+    voted = blend(held, owner, each, 0.5, temperature=1.5)
+    index = np.array([rng.choice(k, p=p) for p in voted])
+    beta, out = vote_temperature(held, owner, each, 0.5, index, None)
+    assert beta == pytest.approx(1.5, rel=0.1)
+    np.testing.assert_allclose(out, blend(held, owner, each, 0.5, temperature=beta))
+    zero = np.zeros(n)
+    assert vote_temperature(held, owner, each, 0.5, index, zero)[0] == 1.0  # no weight: off
+
+
+def test_fit_calibrates_the_vote_out_of_fold(shared_data: Path) -> None:
+    reviews = pd.read_csv(shared_data / "clothing_reviews_train.csv").dropna(subset=["text"])
+    reviews = reviews.sample(n=2500, random_state=0)
+    texts, labels = reviews["text"].astype(str).tolist(), reviews["label"].tolist()
+    plain = mn.MomentClassifier(cv=3, min_df=2).fit(texts, labels)
+    assert plain.vote_temperature_ == 1.0
+    voted = mn.MomentClassifier(cv=3, min_df=2, sentence_vote=0.5).fit(texts, labels)
+    assert voted.vote_temperature_ != 1.0 and 0.2 < voted.vote_temperature_ < 5
+    np.testing.assert_array_equal(  # the vote and its temperature change no weight
+        voted.pipeline_[-1].estimator_.coef_, plain.pipeline_[-1].estimator_.coef_)
+    assert voted.shares_proba_.shape == plain.shares_proba_.shape
+    assert not np.array_equal(voted.shares_proba_, plain.shares_proba_)  # voted rows in it
+    test = pd.read_csv(shared_data / "clothing_reviews_test.csv")["text"].dropna()
+    test = test.astype(str).tolist()[:300]
+    sharp = voted.predict_proba(test).to_numpy()
+    voted.vote_temperature_ = 1.0
+    soft = voted.predict_proba(test).to_numpy()
+    changed = np.abs(sharp - soft).max(axis=1) > 1e-9
+    assert changed.mean() > 0.3  # the long reviews
+    np.testing.assert_array_equal(sharp.argmax(axis=1), soft.argmax(axis=1))
+
+
+def test_models_saved_before_the_vote_temperature_use_none(
+        default_model: mn.MomentClassifier) -> None:
+    text = ["I love this brand and I have bought from it for years and years and years, the "
+            "fit was always great and the fabric soft. This time the zip broke on day one. "
+            "The seam tore as well and I am sad."]
+    state = default_model.__getstate__()
+    state.pop("vote_temperature_")
+    old = mn.MomentClassifier.__new__(mn.MomentClassifier)
+    old.__setstate__(state)
+    steps = old.pipeline_.named_steps
+    tokens, ends = steps["preprocess"].transform_sentences(text)
+
+    def score(lists: list[list[str]]) -> np.ndarray:
+        frame = pd.DataFrame(steps["classifier"].predict_proba(steps["features"].transform(lists)),
+                             columns=steps["classifier"].classes_)
+        return frame[list(mn.LABELS)].to_numpy(dtype=np.float64)
+
+    want = sentence_vote(text, tokens, ends, score(tokens), score, 0.5)
+    np.testing.assert_allclose(old.predict_proba(text).to_numpy(), want, atol=1e-6)
