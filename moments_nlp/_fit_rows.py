@@ -27,7 +27,7 @@ from moments_nlp._texts import as_text_list, is_blank
 from moments_nlp.errors import TrainingDataError
 from moments_nlp.labels import LABELS, normalize_labels
 
-__all__ = ["FitRows", "fit_rows"]
+__all__ = ["FitRows", "fit_rows", "share_sample"]
 
 
 @dataclass
@@ -113,3 +113,30 @@ def fit_rows(X: Iterable[object], y: Iterable[object],
         weights=None if weights is None else weights[order] / weights.mean(),
         calibration=None if calibration is None else calibration[order],
         groups=list(sorted_texts) if group_of is None else [group_of[i] for i in order])
+
+
+def share_sample(held_out: np.ndarray | None, classes: list[str], texts: list[str],
+                 labels: list[str], calibration: np.ndarray | None, *,
+                 random_state: int) -> tuple[np.ndarray | None, np.ndarray | None,
+                                             np.ndarray | None]:
+    """What a fit keeps of its held-out probabilities (``classes`` order) for share estimates:
+    the KDE sample, its label indices and the reference class balance (all ``LABELS`` order;
+    three Nones without held-out probabilities).
+
+    One row per distinct text goes into the sample (copies, a way to weight rows, would skew its
+    spread); rows left out of the calibration (``calibration`` 0) are left out of both.
+    """
+    if held_out is None:
+        return None, None, None
+    from moments_nlp.kde_shares import validation_sample
+    from moments_nlp.shares import reference_from_proba
+
+    held_out = held_out[:, [classes.index(label) for label in LABELS]]
+    kept = np.ones(len(texts), bool) if calibration is None else calibration > 0
+    first = np.flatnonzero(~pd.Series(texts).duplicated().to_numpy() & kept)
+    proba, sample_labels = validation_sample(held_out[first], [labels[i] for i in first],
+                                             random_state=random_state)
+    rows = np.flatnonzero(kept)
+    reference = np.asarray(list(reference_from_proba(
+        held_out[rows], [labels[i] for i in rows]).values()))
+    return proba, sample_labels, reference

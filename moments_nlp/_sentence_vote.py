@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.special import softmax
 
 __all__ = ["MIN_SENTENCES", "MIN_WORDS", "blend", "list_spans", "pieces", "sentence_spans",
-           "sentence_vote", "vote_temperature"]
+           "sentence_vote", "vote_companions", "vote_temperature"]
 
 #: Texts shorter than this (in whitespace-separated words) keep the whole-text answer: the
 #: sentences of a tweet are fragments, and voting them lowered the held-out airline tweets.
@@ -176,3 +177,18 @@ def vote_temperature(held_out: np.ndarray, owner: np.ndarray, each: np.ndarray, 
         return 1.0, np.array(held_out, dtype=np.float64)
     beta = _temperature(log_p, np.asarray(index)[rows], weights)
     return beta, blend(held_out, owner, each, alpha, temperature=beta)
+
+
+def vote_companions(texts: Sequence[str], tokens: Sequence[Sequence[str]],
+                    ends: Sequence[Sequence[int]], featurize: Any) -> Any:
+    """The sentences of the training texts that vote, as their texts' companions in the
+    calibration folds (:class:`moments_nlp._calibrate.Companions`; None when no text votes).
+
+    ``featurize`` is the fitted features step (``transform`` of token lists).
+    """
+    from moments_nlp._calibrate import Companions
+
+    owner, start, stop = list_spans(texts, tokens, ends)
+    if not len(owner):
+        return None
+    return Companions(featurize.transform(pieces(tokens, owner, start, stop)), owner)

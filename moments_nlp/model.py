@@ -30,7 +30,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from moments_nlp import _fused
 from moments_nlp._calibrate import TemperatureCalibratedClassifier, fit_classifier, fit_progress
 from moments_nlp._locks import gc_paused
 from moments_nlp._non_answers import NON_ANSWER_PROBA, non_answer_mask
@@ -194,9 +193,8 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         UnknownLabelError
             For label values outside the vocabulary (listed with counts).
         """
-        from moments_nlp._fit_rows import fit_rows
-        from moments_nlp.kde_shares import validation_sample
-        from moments_nlp.shares import reference_from_proba
+        from moments_nlp._fit_rows import fit_rows, share_sample
+        from moments_nlp._sentence_vote import vote_companions
 
         checked = fit_rows(X, y, sample_weight, groups=groups,
                            calibration_weight=calibration_weight, min_per_label=max(self.cv, 2))
@@ -212,7 +210,9 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
                 step("features")
                 featurize = Pipeline(prepare.steps[1:])
                 features = featurize.fit_transform(tokens, targets)
-                companions = self._vote_companions(texts, tokens, ends, featurize)
+                companions = (vote_companions(texts, tokens, ends, featurize)
+                              if self._vote_weight() and self.calibration == "temperature"
+                              else None)
                 del tokens, ends
             classifier = steps[-1][1]
             held_out = fit_classifier(classifier, features, targets, row_weights,
@@ -229,19 +229,9 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
                 held_out, companions.owner, companions.proba, self.sentence_vote,
                 np.searchsorted(classifier.classes_, targets),
                 row_weights if row_calibration is None else row_calibration)
-        self.shares_proba_, self.shares_labels_, self.shares_reference_ = None, None, None
-        if held_out is not None:
-            fitted = list(classifier.classes_)
-            held_out = held_out[:, [fitted.index(label) for label in LABELS]]  # LABELS order
-            # one row per distinct text: copies (a way to weight rows) would skew the spread;
-            # rows left out of the calibration are left out of the share sample too
-            kept = np.ones(len(texts), bool) if row_calibration is None else row_calibration > 0
-            first = np.flatnonzero(~pd.Series(texts).duplicated().to_numpy() & kept)
-            self.shares_proba_, self.shares_labels_ = validation_sample(
-                held_out[first], [labels[i] for i in first], random_state=self.random_state)
-            rows = np.flatnonzero(kept)
-            self.shares_reference_ = np.asarray(list(reference_from_proba(
-                held_out[rows], [labels[i] for i in rows]).values()))
+        self.shares_proba_, self.shares_labels_, self.shares_reference_ = share_sample(
+            held_out, list(classifier.classes_), texts, labels, row_calibration,
+            random_state=self.random_state)
         self.classes_ = np.asarray(LABELS, dtype=object)
         self._order = self._column_order()
         return self
@@ -253,21 +243,6 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         from joblib import cpu_count
 
         return max(1, min(self.cv, cpu_count()))
-
-    def _vote_companions(self, texts: list[str], tokens: list[list[str]],
-                         ends: list[list[int]], featurize: Pipeline) -> Any:
-        """The sentences of the training texts that vote, as companions of their texts in the
-        calibration folds (None without a vote or a temperature)."""
-        alpha = self._vote_weight()
-        if alpha == 0 or self.calibration != "temperature":
-            return None
-        from moments_nlp._calibrate import Companions
-        from moments_nlp._sentence_vote import list_spans, pieces
-
-        owner, start, stop = list_spans(texts, tokens, ends)
-        if not len(owner):
-            return None
-        return Companions(featurize.transform(pieces(tokens, owner, start, stop)), owner)
 
     def _vote_weight(self) -> float:
         """``sentence_vote``, checked (models saved before it: 0)."""
@@ -304,35 +279,11 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         order = getattr(self, "_order", None)
         if order is None:
             order = self._order = self._column_order()
-        steps = self.pipeline_.named_steps
-        features, classifier = steps["features"], steps["classifier"]
+        from moments_nlp._scoring import pipeline_scores
 
-        def proba_of(matrix: Any) -> np.ndarray:
-            p = np.asarray(classifier.predict_proba(matrix), dtype=np.float64)[:, order]
-            return p / p.sum(axis=1, keepdims=True)  # float32 features: renormalize exactly
-
-        def score(token_lists: list[list[str]]) -> np.ndarray:
-            return proba_of(features.transform(token_lists))
-
-        alpha = self._vote_weight()
-        sharpen = float(getattr(self, "vote_temperature_", 1.0))  # models saved before it: 1
-        if _fused.supports(steps["preprocess"], features):
-            with gc_paused():
-                return _fused.fused_scores(steps["preprocess"], features, proba_of, texts,
-                                           alpha, familiar=familiar, temperature=sharpen)
-        if alpha > 0:
-            from moments_nlp._sentence_vote import sentence_vote
-
-            tokens, ends = steps["preprocess"].transform_sentences(list(texts))
-            proba = sentence_vote(texts, tokens, ends, score(tokens), score, alpha,
-                                  temperature=sharpen)
-        else:
-            tokens = steps["preprocess"].transform(list(texts))
-            proba = score(tokens)
-        if not familiar:
-            return proba
-        known = getattr(features, "familiarity", None)
-        return np.column_stack([proba, known(tokens) if known is not None else np.ones(len(proba))])
+        return pipeline_scores(self.pipeline_, order, texts, self._vote_weight(),
+                               float(getattr(self, "vote_temperature_", 1.0)),
+                               familiar=familiar)
 
     def _proba_array(self, texts: Sequence[str]) -> np.ndarray:
         return self._scores(texts, familiar=False)
