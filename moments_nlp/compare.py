@@ -238,12 +238,21 @@ def promote(result: ComparisonResult, champion_dir: str | Path,
     ------
     ModelIntegrityError
         If either folder is not a model folder.
+    InputError
+        If the champion is the default model shipped with the package (``mn.load()`` would
+        silently change for every user of this installation): copy it to a folder of your own
+        and promote over that one.
     """
-    from moments_nlp.persist import read_card
+    from moments_nlp.persist import default_model_path, read_card
 
+    champion, challenger = Path(champion_dir), Path(challenger_dir)
+    if champion.resolve() == default_model_path().resolve():
+        raise InputError(
+            f"{champion} is the default model shipped with moments-nlp; promote() would change "
+            "what mn.load() returns for everyone using this installation. Copy it to a folder "
+            "of your own (shutil.copytree) and promote over that one")
     if not result.challenger_wins:
         return False
-    champion, challenger = Path(champion_dir), Path(challenger_dir)
     read_card(champion)
     read_card(challenger)
     if champion.resolve() == challenger.resolve():

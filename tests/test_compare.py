@@ -150,3 +150,16 @@ def test_paired_comparison_checks_its_options() -> None:
         paired_comparison(truth, truth, truth, alpha=1.5)
     with pytest.raises(InputError, match="n_boot must be 1 or more"):
         paired_comparison(truth, truth, truth, n_boot=0)
+
+
+def test_promote_refuses_the_shipped_default(tmp_path: Path, folders: tuple[Path, Path],
+                                             seed: pd.DataFrame) -> None:
+    from moments_nlp.errors import InputError
+    from moments_nlp.persist import default_model_path
+
+    good, _ = folders
+    before = (default_model_path() / "card.json").read_bytes()
+    result = compare_models(mn.load(), good, seed["text"][:60], seed["label"][:60], n_boot=50)
+    with pytest.raises(InputError, match="default model shipped with moments-nlp"):
+        promote(result, default_model_path(), good)
+    assert (default_model_path() / "card.json").read_bytes() == before
