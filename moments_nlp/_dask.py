@@ -172,8 +172,9 @@ def moments_dask(model: Any, texts: Any, *, vocabulary: Any = None,
 def _client(address: str, n_workers: int) -> tuple[Any, Any]:
     distributed: Any = require("distributed", "dask")
     if address == "local":
+        # ":0": the dashboard on a free port (8787 may be another cluster's)
         cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1,
-                                           processes=True, dashboard_address=None)
+                                           processes=True, dashboard_address=":0")
         return distributed.Client(cluster), cluster
     try:
         return distributed.Client(address, timeout="20s"), None

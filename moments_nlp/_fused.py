@@ -36,7 +36,7 @@ from moments_nlp._sentence_vote import blend, sentence_spans
 from moments_nlp.features import _COUNTER_LOCK, TokenFeatures, _FastCounter
 from moments_nlp.preprocess import _NEGATORS, _NLP_LOCK, _SCOPE_ENDERS, SpacyPreprocessor
 
-__all__ = ["Encoded", "encode", "fused_scores", "supports"]
+__all__ = ["Encoded", "encode", "fused_scores", "supports", "token_lists"]
 
 # What a token does to the negation scope (see SpacyPreprocessor._tokens).
 _SKIP, _RESET, _NEGATOR, _WORD, _PASS = range(5)
@@ -87,20 +87,23 @@ def encode(preprocess: SpacyPreprocessor, features: TokenFeatures,
     numbers are only valid for the counter's table as it is now, so use them while still
     holding ``_COUNTER_LOCK`` (as :func:`fused_scores` does).
     """
-    from moments_nlp.preprocess import _clean
-
-    cleaned = [_clean(text) for text in texts]
-    parts: list[Encoded] = []
     with _NLP_LOCK, _COUNTER_LOCK:
         counter = features._fast_counter()
         if counter is None:  # pragma: no cover - supports() was checked
             raise ValueError("this model's features have no fast counter")
-        table = _table(preprocess, counter)
-        tokenizer = preprocess._get_nlp().tokenizer
-        size = max(1, preprocess.batch_size)
-        for begin in range(0, len(cleaned), size):
-            docs = list(tokenizer.pipe(cleaned[begin:begin + size]))  # type: ignore[union-attr]
-            parts.append(table.encode(docs, preprocess.negation_scope))
+        return _encode(preprocess, _table(preprocess, counter), texts)
+
+
+def _encode(preprocess: SpacyPreprocessor, table: _Table, texts: Sequence[str]) -> Encoded:
+    """Tokenize in batches and encode with ``table`` (call holding ``_NLP_LOCK``)."""
+    from moments_nlp.preprocess import _clean
+
+    cleaned = [_clean(text) for text in texts]
+    tokenizer = preprocess._get_nlp().tokenizer
+    size = max(1, preprocess.batch_size)
+    parts = [table.encode(list(tokenizer.pipe(cleaned[begin:begin + size])),  # type: ignore
+                          preprocess.negation_scope)
+             for begin in range(0, len(cleaned), size)]
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Encoded(empty, empty, empty, empty)
@@ -109,6 +112,46 @@ def encode(preprocess: SpacyPreprocessor, features: TokenFeatures,
                    np.concatenate([p.lengths for p in parts]),
                    np.concatenate([p.end_text + o for p, o in zip(parts, offsets)]),
                    np.concatenate([p.end_at for p in parts]))
+
+
+class _Words:
+    """Token strings numbered as first seen: the table's numbering when strings are wanted
+    (:func:`token_lists`), in place of a feature counter's."""
+
+    _LIMIT = 500_000  # words kept; past it the numbering (and its table) starts again
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.generation: int = getattr(self, "generation", -1) + 1
+        self.fused: Any = None
+        self.tokens: dict[str, int] = {}
+        self.words: list[str] = []
+
+    def _add(self, word: str) -> int:
+        number = self.tokens[word] = len(self.words)
+        self.words.append(word)
+        return number
+
+    def _grow(self) -> None:
+        """Nothing to compute per word."""
+
+
+def token_lists(preprocess: SpacyPreprocessor,
+                texts: Sequence[str]) -> tuple[list[list[str]], list[list[int]]]:
+    """:meth:`SpacyPreprocessor.transform_sentences` through the table: the same token lists
+    and sentence ends, without the per-token Python loop. Call holding ``_NLP_LOCK``."""
+    words = getattr(preprocess, "_words", None)
+    if words is None:
+        words = preprocess._words = _Words()
+    encoded = _encode(preprocess, _table(preprocess, words), texts)
+    flat = np.asarray(words.words, dtype=object)[encoded.numbers]
+    tokens = [part.tolist() for part in np.split(flat, np.cumsum(encoded.lengths)[:-1])]
+    ends: list[list[int]] = [[] for _ in texts]
+    for text, end in zip(encoded.end_text.tolist(), encoded.end_at.tolist()):
+        ends[text].append(end)
+    return tokens if texts else [], ends
 
 
 def fused_scores(preprocess: SpacyPreprocessor, features: TokenFeatures,
@@ -140,7 +183,7 @@ def fused_scores(preprocess: SpacyPreprocessor, features: TokenFeatures,
     return proba if known is None else np.column_stack([proba, known])
 
 
-def _table(preprocess: SpacyPreprocessor, counter: _FastCounter) -> _Table:
+def _table(preprocess: SpacyPreprocessor, counter: _FastCounter | _Words) -> _Table:
     """The counter's table for this preprocessor, new when either has started again."""
     if len(counter.tokens) > counter._LIMIT:
         counter._reset()
@@ -156,7 +199,7 @@ class _Table:
 
     _LIMIT = 500_000  # keys kept; past it the table starts again
 
-    def __init__(self, preprocess: SpacyPreprocessor, counter: _FastCounter) -> None:
+    def __init__(self, preprocess: SpacyPreprocessor, counter: _FastCounter | _Words) -> None:
         self.preprocess = preprocess
         self.counter = counter
         self.generation = counter.generation

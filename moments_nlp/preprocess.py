@@ -164,6 +164,7 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         state = dict(super().__getstate__())
         state.pop("_nlp", None)
         state.pop("_cache", None)
+        state.pop("_words", None)
         return state
 
     def fit(self, X: Iterable[object], y: object = None) -> SpacyPreprocessor:
@@ -184,7 +185,16 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         list of list of str
         """
         with _NLP_LOCK:
+            if self._tokenizer_only():
+                from moments_nlp._fused import token_lists
+
+                return token_lists(self, as_text_list(X))[0]
             return [self._tokens(doc) for doc in self._docs(X)]
+
+    def _tokenizer_only(self) -> bool:
+        """Whether :func:`moments_nlp._fused.token_lists` serves this preprocessor (a bare
+        tokenizer in this process, no lemmas)."""
+        return not self.lemmatize and self.n_process == 1 and not self._get_nlp().pipe_names
 
     def _docs(self, X: Iterable[object]) -> Iterator[Any]:
         """The spaCy Docs of the cleaned texts (call with ``_NLP_LOCK`` held)."""
@@ -227,6 +237,10 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         tokens: list[list[str]] = []
         ends: list[list[int]] = []
         with _NLP_LOCK:
+            if self._tokenizer_only():
+                from moments_nlp._fused import token_lists
+
+                return token_lists(self, as_text_list(X))
             for doc in self._docs(X):
                 ends.append([])
                 tokens.append(self._tokens(doc, ends[-1]))

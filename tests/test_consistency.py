@@ -93,8 +93,10 @@ def test_two_processes(texts: list[str], expected: np.ndarray) -> None:
 def client() -> Iterator[Any]:
     pytest.importorskip("dask.dataframe")
     distributed = pytest.importorskip("distributed")
+    # ":0": a free port for the scheduler's HTTP server (with None it tries 8787 and leaks a
+    # socket, a ResourceWarning, when another cluster on the machine holds 8787)
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as dask_client:
         yield dask_client
 

@@ -20,7 +20,7 @@ import moments_nlp as mn
 from moments_nlp import _fused
 from moments_nlp._locks import gc_paused
 from moments_nlp.features import _COUNTER_LOCK
-from moments_nlp.preprocess import SpacyPreprocessor
+from moments_nlp.preprocess import _NLP_LOCK, SpacyPreprocessor
 
 REPO = Path(__file__).resolve().parents[1]
 TRICKY = [
@@ -71,6 +71,25 @@ def test_the_feature_matrix_and_sentence_ends_equal_the_string_paths(texts: list
     for text, end in zip(encoded.end_text.tolist(), encoded.end_at.tolist()):
         got[text].append(end)
     assert got == ends
+
+
+def test_token_lists_equal_the_token_by_token_definition(texts: list[str]) -> None:
+    """``transform`` / ``transform_sentences`` go through the table; ``_tokens`` (one spaCy
+    token at a time) is the definition they must match."""
+    preprocess = SpacyPreprocessor()
+    tokens, ends = preprocess.transform_sentences(texts)
+    want_tokens, want_ends = [], []
+    with _NLP_LOCK:
+        for doc in preprocess._docs(texts):
+            want_ends.append([])
+            want_tokens.append(preprocess._tokens(doc, want_ends[-1]))
+    assert tokens == want_tokens
+    assert ends == want_ends
+    assert preprocess.transform(texts) == want_tokens
+    no_scope = SpacyPreprocessor(negation_scope=0)
+    with _NLP_LOCK:
+        want = [no_scope._tokens(doc) for doc in no_scope._docs(texts[:500])]
+    assert no_scope.transform(texts[:500]) == want
 
 
 def test_probabilities_and_familiarity_equal_the_string_paths(

@@ -217,8 +217,10 @@ def test_label_file_and_cli_write_moments(tmp_path: Path) -> None:
 def client() -> Iterator[Any]:
     if distributed is None:  # pragma: no cover
         pytest.skip("needs the [dask] extra")
+    # ":0": a free port for the scheduler's HTTP server (with None it tries 8787 and leaks a
+    # socket, a ResourceWarning, when another cluster on the machine holds 8787)
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as dask_client:
         yield dask_client
 
