@@ -62,7 +62,19 @@ def lexicon() -> dict[str, float]:
 
 
 
-class _FastCounter:
+class _Numbering:
+    """Token strings numbered as first met, restarted as a whole (``_reset``). Tables built on
+    the numbers (:mod:`moments_nlp._fused`) hang on ``fused`` and check ``generation``."""
+
+    _LIMIT = 500_000  # tokens kept; past it the numbering starts again (memory is bounded)
+
+    def _reset(self) -> None:
+        self.generation: int = getattr(self, "generation", -1) + 1
+        self.fused: Any = None
+        self.tokens: dict[str, int] = {}
+
+
+class _FastCounter(_Numbering):
     """Counts a fitted analyzer's n-grams and pieces by column number, without building strings.
 
     Gives exactly the count matrix of ``TfidfVectorizer`` (before TF-IDF weighting) for
@@ -96,10 +108,7 @@ class _FastCounter:
         self._reset()
 
     def _reset(self) -> None:
-        # tables built on these numbers (the fast predict path's) check the generation
-        self.generation: int = getattr(self, "generation", -1) + 1
-        self.fused: Any = None
-        self.tokens: dict[str, int] = {}
+        super()._reset()
         self._new: list[str] = []
         self.starts = np.zeros(1, dtype=np.int64)  # token t's columns: columns[starts[t]:...]
         self.columns = np.zeros(0, dtype=np.int64)

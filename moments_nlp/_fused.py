@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from spacy.attrs import NORM, ORTH
 
+from moments_nlp._counter import _Numbering
 from moments_nlp._sentence_vote import blend, sentence_spans
 from moments_nlp.features import _COUNTER_LOCK, TokenFeatures, _FastCounter
 from moments_nlp.preprocess import _NEGATORS, _NLP_LOCK, _SCOPE_ENDERS, SpacyPreprocessor
@@ -114,19 +115,15 @@ def _encode(preprocess: SpacyPreprocessor, table: _Table, texts: Sequence[str]) 
                    np.concatenate([p.end_at for p in parts]))
 
 
-class _Words:
+class _Words(_Numbering):
     """Token strings numbered as first seen: the table's numbering when strings are wanted
     (:func:`token_lists`), in place of a feature counter's."""
-
-    _LIMIT = 500_000  # words kept; past it the numbering (and its table) starts again
 
     def __init__(self) -> None:
         self._reset()
 
     def _reset(self) -> None:
-        self.generation: int = getattr(self, "generation", -1) + 1
-        self.fused: Any = None
-        self.tokens: dict[str, int] = {}
+        super()._reset()
         self.words: list[str] = []
 
     def _add(self, word: str) -> int:
