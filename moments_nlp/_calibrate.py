@@ -108,15 +108,19 @@ def _fit_one(estimator: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | 
 
 def _fold_decision(estimator: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None,
                    fit: np.ndarray, held: np.ndarray, start: Any,
-                   companions: Companions | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """The fold model's decision values on the held-out rows (and on their companions)."""
+                   companions: Companions | None = None
+                   ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The fold model's decision values on the held-out rows, and the positions of their
+    companions with the decision values there (None and None when they have none)."""
     weight = None if sample_weight is None else sample_weight[fit]
     model = _fit_one(estimator, X[fit], y[fit], weight, start)
     decision = _logits(model.decision_function(X[held]))
     if companions is None:
-        return decision, None
+        return decision, None, None
     mine = np.flatnonzero(np.isin(companions.owner, held))
-    return decision, _logits(model.decision_function(companions.X[mine])) if len(mine) else None
+    if not len(mine):
+        return decision, None, None
+    return decision, mine, _logits(model.decision_function(companions.X[mine]))
 
 
 def _logits(decision: Any) -> np.ndarray:
@@ -215,10 +219,11 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
                      else np.zeros((len(companions.owner), len(self.classes_))))
             start = self.estimator_ if hasattr(self.estimator_, "coef_") else None
 
-            def keep(held: np.ndarray, part: tuple[np.ndarray, np.ndarray | None]) -> None:
+            def keep(held: np.ndarray,
+                     part: tuple[np.ndarray, np.ndarray | None, np.ndarray | None]) -> None:
                 decision[held] = part[0]
-                if extra is not None and part[1] is not None and companions is not None:
-                    extra[np.isin(companions.owner, held)] = part[1]
+                if extra is not None and part[1] is not None:
+                    extra[part[1]] = part[2]
 
             if self.n_jobs == 1 or len(splits) == 1:
                 for k, (fit, held) in enumerate(splits, start=1):

@@ -73,6 +73,23 @@ class _Numbering:
         self.fused: Any = None
         self.tokens: dict[str, int] = {}
 
+    def _add(self, token: str) -> int:
+        raise NotImplementedError
+
+    def number(self, token: str) -> int:
+        """The token's number, given now if it has none yet."""
+        found = self.tokens.get(token)
+        return self._add(token) if found is None else found
+
+
+def _ranges(first: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """The positions ``first[i] .. first[i] + size[i] - 1`` for every ``i``, one flat array.
+
+    >>> _ranges(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    return np.repeat(first - (np.cumsum(size) - size), size) + np.arange(size.sum())
+
 
 class _FastCounter(_Numbering):
     """Counts a fitted analyzer's n-grams and pieces by column number, without building strings.
@@ -145,11 +162,9 @@ class _FastCounter(_Numbering):
         flat = list(itertools.chain.from_iterable(docs))
         numbers = list(map(self.tokens.get, flat))
         if None in numbers:
-            add, tokens = self._add, self.tokens
             for i, number in enumerate(numbers):
                 if number is None:
-                    found = tokens.get(flat[i])
-                    numbers[i] = add(flat[i]) if found is None else found
+                    numbers[i] = self.number(flat[i])
             self._grow()
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
         return (np.asarray(numbers, dtype=np.int64).reshape(-1),
@@ -161,7 +176,7 @@ class _FastCounter(_Numbering):
         first = self.starts[numbers]
         n = self.starts[numbers + 1] - first
         rows = [np.repeat(row_of, n)]
-        cols = [self.columns[np.repeat(first - (np.cumsum(n) - n), n) + np.arange(n.sum())]]
+        cols = [self.columns[_ranges(first, n)]]
         if len(self.pair_keys) and len(numbers) > 1:
             word = self.word_of[numbers]
             left, right = word[:-1], word[1:]

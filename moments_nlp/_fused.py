@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from spacy.attrs import NORM, ORTH
 
-from moments_nlp._counter import _Numbering
+from moments_nlp._counter import _Numbering, _ranges
 from moments_nlp._sentence_vote import blend, sentence_spans
 from moments_nlp.features import _COUNTER_LOCK, TokenFeatures, _FastCounter
 from moments_nlp.preprocess import _NEGATORS, _NLP_LOCK, _SCOPE_ENDERS, SpacyPreprocessor
@@ -73,11 +73,7 @@ def supports(preprocess: Any, features: Any) -> bool:
     """Whether the fast path gives exactly the string path's output for these two steps."""
     if type(preprocess) is not SpacyPreprocessor or not isinstance(features, TokenFeatures):
         return False
-    if preprocess.lemmatize or preprocess.n_process != 1:
-        return False
-    if features._fast_counter() is None:
-        return False
-    return not preprocess._get_nlp().pipe_names
+    return preprocess._tokenizer_only() and features._fast_counter() is not None
 
 
 def encode(preprocess: SpacyPreprocessor, features: TokenFeatures,
@@ -125,6 +121,7 @@ class _Words(_Numbering):
     def _reset(self) -> None:
         super()._reset()
         self.words: list[str] = []
+        self.array = np.zeros(0, dtype=object)  # ``words`` as an array, for gathering
 
     def _add(self, word: str) -> int:
         number = self.tokens[word] = len(self.words)
@@ -132,7 +129,10 @@ class _Words(_Numbering):
         return number
 
     def _grow(self) -> None:
-        """Nothing to compute per word."""
+        """Append the words added since the last call to ``array``."""
+        new = self.words[len(self.array):]
+        if new:
+            self.array = np.concatenate([self.array, np.asarray(new, dtype=object)])
 
 
 def token_lists(preprocess: SpacyPreprocessor,
@@ -143,7 +143,7 @@ def token_lists(preprocess: SpacyPreprocessor,
     if words is None:
         words = preprocess._words = _Words()
     encoded = _encode(preprocess, _table(preprocess, words), texts)
-    flat = np.asarray(words.words, dtype=object)[encoded.numbers]
+    flat = words.array[encoded.numbers]
     tokens = [part.tolist() for part in np.split(flat, np.cumsum(encoded.lengths)[:-1])]
     ends: list[list[int]] = [[] for _ in texts]
     for text, end in zip(encoded.end_text.tolist(), encoded.end_at.tolist()):
@@ -167,8 +167,7 @@ def fused_scores(preprocess: SpacyPreprocessor, features: TokenFeatures,
                                              encoded.end_at) if alpha > 0 else (none,) * 3)
         if len(owner):
             size = stop - start
-            first = (np.cumsum(encoded.lengths) - encoded.lengths)[owner] + start
-            at = np.repeat(first - (np.cumsum(size) - size), size) + np.arange(size.sum())
+            at = _ranges((np.cumsum(encoded.lengths) - encoded.lengths)[owner] + start, size)
             pieces = features._transform_encoded(
                 encoded.numbers[at], np.repeat(np.arange(len(owner), dtype=np.int64), size),
                 len(owner))
@@ -257,7 +256,7 @@ class _Table:
             kind = _NEGATOR
         else:
             kind = _WORD if normal[0][0].isalpha() else _PASS
-        number = self._number
+        number = self.counter.number
         outs = [number(word) for word in normal[:2]]
         negated = number("not_" + normal[0]) if kind in (_WORD, _NEGATOR) else -1
         outs += [-1] * (2 - len(outs))
@@ -266,10 +265,6 @@ class _Table:
         self.keys[key] = entry
         self._new_keys.append((key[0], key[1], entry))
         return entry
-
-    def _number(self, word: str) -> int:
-        found = self.counter.tokens.get(word)
-        return self.counter._add(word) if found is None else found
 
     def _commit(self) -> None:
         """Append the new entries to the arrays, the new ORTH ids to the index."""
