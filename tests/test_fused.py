@@ -30,6 +30,7 @@ TRICKY = [
     "11:20 pm and I'm still waiting nt", "I can't not recommend it!!", "no. no! no? fine",
     "Never again &amp; never ever! http://x.co a@b.com $5", "nope nope nope nope nope good",
     "not a b c d e f g", "without any help, without a word", "soooo not goooood",
+    "\n\nNot\tgood .\u00a0Great!", "not  \n good", "x : ) y", "(don't) a :) b", "U.S. e.g. ok",
 ]
 
 
@@ -118,6 +119,23 @@ def test_the_table_starts_again_with_the_counter_and_past_its_limit(
     np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
     monkeypatch.setattr(type(counter), "_LIMIT", 100)
     np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
+    monkeypatch.setattr(_fused._Table, "_LIMIT", 10**6)
+    monkeypatch.setattr(_fused._Table, "_CHUNK_LIMIT", 30)  # chunks forgotten, keys kept
+    np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
+
+
+def test_texts_read_chunk_by_chunk_equal_their_whole_docs(
+        texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """spaCy's tokenizer splits a text at whitespace and tokenizes each chunk alone, so a
+    table of chunks gives each whole Doc's tokens (whitespace tokens carry no features)."""
+    preprocess, features = _steps(mn.load())
+    with _COUNTER_LOCK:
+        chunked = _fused.encode(preprocess, features, texts)
+        monkeypatch.setattr(_fused, "_by_chunks", lambda tokenizer: False)
+        whole = _fused.encode(preprocess, features, texts)
+    for name in ("numbers", "lengths", "end_text", "end_at"):
+        np.testing.assert_array_equal(getattr(chunked, name), getattr(whole, name))
+    assert not _fused._by_chunks(lambda text: None)  # another kind of tokenizer: whole Docs
 
 
 def test_models_the_fast_path_cannot_serve_keep_the_string_path() -> None:
