@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -41,6 +42,7 @@ from moments_nlp._counter import (
     _known,
     lexicon,
 )
+from moments_nlp._vocab import fit_tfidf
 
 __all__ = ["TokenFeatures", "lexicon"]
 
@@ -87,33 +89,34 @@ def _nb_weights(words: sp.spmatrix, y: Sequence[str] | None, alpha: float = 1.0)
 
 
 def _lexicon_rows(docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
+    """The lexicon columns of token lists: lexicon strength (a negated word at -0.5x) and
+    share of positive and negative words, ``!`` and ``?`` counts (capped at 3). Each distinct
+    token is scored once; the sums run over the tokens in order."""
     table = lexicon()
-    rows = np.zeros((len(docs), len(_LEXICON_NAMES)), dtype=np.float64)
-    for i, tokens in enumerate(docs):
-        pos = neg = 0.0
-        n_pos = n_neg = n_excl = n_quest = 0
-        for word in tokens:
-            if word == "!":
-                n_excl += 1
-                continue
-            if word == "?":
-                n_quest += 1
-                continue
-            negated = word.startswith("not_")
-            score = table.get(word[4:] if negated else word)
-            if score is None:
-                continue
-            if negated:
-                score = -0.5 * score
-            if score > 0:
-                pos += score
-                n_pos += 1
-            else:
-                neg -= score
-                n_neg += 1
-        size = len(tokens) + 1.0
-        rows[i] = (pos / 4.0, neg / 4.0, 3.0 * n_pos / size, 3.0 * n_neg / size,
-                   min(n_excl, 3) / 3.0, min(n_quest, 3) / 3.0)
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    codes, words = pd.factorize(
+        np.fromiter(itertools.chain.from_iterable(docs), dtype=object, count=lengths.sum()))
+    score = np.zeros(len(words))
+    for i, word in enumerate(words.tolist()):
+        negated = word.startswith("not_")
+        value = table.get(word[4:] if negated else word)
+        if value is not None and word not in ("!", "?"):
+            score[i] = -0.5 * value if negated else value
+    doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+    token = score[codes]
+    n = len(docs)
+
+    def total(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(doc_of, weights=weights, minlength=n)
+
+    excl = total((words == "!")[codes].astype(np.float64))
+    quest = total((words == "?")[codes].astype(np.float64))
+    size = lengths + 1.0
+    rows = np.column_stack([
+        total(np.where(token > 0, token, 0.0)) / 4.0, total(np.where(token < 0, -token, 0.0)) / 4.0,
+        3.0 * total((token > 0).astype(np.float64)) / size,
+        3.0 * total((token < 0).astype(np.float64)) / size,
+        np.minimum(excl, 3) / 3.0, np.minimum(quest, 3) / 3.0])
     return sp.csr_matrix(rows)
 
 
@@ -184,7 +187,9 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
             analyzer=_NgramAnalyzer(self.ngram_max, self.subword), sublinear_tf=True,
             min_df=self.min_df, max_features=self.max_features, dtype=np.float32,
         )
-        words = self.vectorizer_.fit_transform(X)
+        words = fit_tfidf(self.vectorizer_, X)  # the vectorizer's own fit, in numpy
+        if words is None:  # settings fit_tfidf does not cover
+            words = self.vectorizer_.fit_transform(X)
         # the terms dropped by min_df / max_features are only kept for introspection and would
         # make a saved model many times larger
         self.vectorizer_.stop_words_ = None
