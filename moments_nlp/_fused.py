@@ -6,7 +6,8 @@ module skips the strings: each spaCy token's ``(ORTH, NORM)`` ids are looked up 
 hash index (a ``pandas.Index``) that gives the token's normalized form as the counter's token
 numbers; the negation scope and the sentence ends are then array arithmetic over the whole
 batch. Only a token never seen before goes through Python (its normal form is made once by
-:meth:`SpacyPreprocessor._entry`, as in the string path).
+:meth:`SpacyPreprocessor._entry`, as in the string path). Texts reach the table as whitespace
+chunks (:mod:`moments_nlp._chunks`): only chunks never seen before are tokenized.
 
 The output is the string path's, number for number: ``tests/test_fused.py`` compares the feature
 matrices, sentence ends and probabilities on thousands of real texts. Models it cannot serve
@@ -24,16 +25,16 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from spacy.attrs import NORM, ORTH, SPACY
-from spacy.tokenizer import Tokenizer
+from spacy.attrs import NORM, ORTH
 
+from moments_nlp._chunks import ChunkTable
+from moments_nlp._chunks import by_chunks as _by_chunks
 from moments_nlp._counter import _Numbering, _ranges
 from moments_nlp._sentence_vote import blend, sentence_spans
 from moments_nlp.features import _COUNTER_LOCK, TokenFeatures, _FastCounter
@@ -44,14 +45,6 @@ __all__ = ["Encoded", "encode", "fused_scores", "supports", "token_lists"]
 # What a token does to the negation scope (see SpacyPreprocessor._tokens).
 _SKIP, _RESET, _NEGATOR, _WORD, _PASS = range(5)
 _KEY = [ORTH, NORM]
-_CHUNK_BATCH = 2_000  # new chunks tokenized in one call
-
-
-def _by_chunks(tokenizer: Any) -> bool:
-    """Whether texts can be tokenized chunk by chunk: spaCy's own rule-based tokenizer, which
-    splits a text at whitespace and tokenizes each chunk alone (whitespace tokens carry no
-    features, so dropping them changes nothing)."""
-    return type(tokenizer) is Tokenizer
 
 
 @dataclass(frozen=True)
@@ -208,11 +201,6 @@ class _Table:
     """``(ORTH, NORM)`` ids -> what the token becomes, as counter numbers."""
 
     _LIMIT = 500_000  # keys kept; past it the table starts again
-    _CHUNK_LIMIT = 300_000  # chunks kept; past it they are forgotten (the keys stay)
-    chunks: dict[str, int]
-    chunk_first: np.ndarray
-    chunk_size: np.ndarray
-    chunk_entry: np.ndarray
 
     def __init__(self, preprocess: SpacyPreprocessor, counter: _FastCounter | _Words) -> None:
         self.preprocess = preprocess
@@ -233,7 +221,7 @@ class _Table:
         self.stop = np.zeros(0, dtype=bool)
         self._rows: list[tuple[int, int, int, int, int, bool]] = []
         self._new_keys: list[tuple[int, int, int]] = []
-        self._forget_chunks()
+        self.chunk_table = ChunkTable()
 
     def encode(self, docs: list[Any], scope_max: int) -> Encoded:
         self._bound()
@@ -241,64 +229,18 @@ class _Table:
         return _stream(self, entry, lengths, scope_max)
 
     def encode_chunks(self, tokenizer: Any, texts: list[str], scope_max: int) -> Encoded:
-        """:meth:`encode` of the texts' Docs, from their whitespace-separated chunks: each
-        chunk seen before is one dictionary lookup, and only new chunks are tokenized."""
+        """:meth:`encode` of the texts' Docs, from their whitespace-separated chunks (see
+        :class:`moments_nlp._chunks.ChunkTable`)."""
         self._bound()
-        pieces = [text.split() for text in texts]
-        per_text = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-        flat = list(itertools.chain.from_iterable(pieces))
-        ids = np.fromiter(map(self.chunks.get, flat, itertools.repeat(-1)), dtype=np.int64,
-                          count=len(flat))
-        missing = np.flatnonzero(ids < 0).tolist()
-        if missing:
-            self._learn(tokenizer, list(dict.fromkeys(flat[i] for i in missing)))
-            found = self.chunks.__getitem__
-            ids[missing] = [found(flat[i]) for i in missing]
-        size = self.chunk_size[ids]
-        entry = self.chunk_entry[_ranges(self.chunk_first[ids], size)]
-        text_of = np.repeat(np.arange(len(texts), dtype=np.int64), per_text)
-        lengths = np.bincount(text_of, weights=size, minlength=len(texts)).astype(np.int64)
+        entry, lengths = self.chunk_table.entries(tokenizer, texts, self._lookup)
         return _stream(self, entry, lengths, scope_max)
 
-    def _learn(self, tokenizer: Any, new: list[str]) -> None:
-        """Tokenize chunks not seen before and keep their entries. Chunks are tokenized a
-        batch at a time, joined by single spaces (each chunk's last token is the one followed
-        by a space, or the batch's last): spaCy tokenizes a text chunk by chunk, so this is
-        each chunk's own tokenization."""
-        entries, sizes = [self.chunk_entry], [self.chunk_size]
-        for begin in range(0, len(new), _CHUNK_BATCH):
-            batch = new[begin:begin + _CHUNK_BATCH]
-            doc = tokenizer(" ".join(batch))
-            ends = doc.to_array(SPACY).astype(bool)
-            if len(ends):
-                ends[-1] = True
-            last = np.flatnonzero(ends)
-            if len(last) == len(batch):
-                entry, _ = self._lookup([doc])
-            else:  # pragma: no cover - a chunk that did not tokenize on its own
-                entry, lengths = self._lookup(list(tokenizer.pipe(batch)))
-                last = np.cumsum(lengths) - 1
-            entries.append(entry)
-            sizes.append(np.diff(last, prepend=-1).astype(np.int64))
-        self.chunk_entry = np.concatenate(entries)
-        self.chunk_size = np.concatenate(sizes)
-        self.chunk_first = np.cumsum(self.chunk_size) - self.chunk_size
-        self.chunks.update(zip(new, range(len(self.chunks), len(self.chunks) + len(new))))
-
     def _bound(self) -> None:
-        """Start again past ``_LIMIT`` keys, and forget the chunks past ``_CHUNK_LIMIT`` (memory
-        stays bounded)."""
+        """Start again past ``_LIMIT`` keys; forget the chunks past their limit."""
         if len(self.keys) > self._LIMIT:
             self.__init__(self.preprocess, self.counter)  # type: ignore[misc]
-        elif len(self.chunks) > self._CHUNK_LIMIT:
-            self._forget_chunks()
-
-    def _forget_chunks(self) -> None:
-        # whitespace-free chunks of text -> their entries (``chunk_entry[first:first + size]``)
-        self.chunks = {}
-        self.chunk_first = np.zeros(0, dtype=np.int64)
-        self.chunk_size = np.zeros(0, dtype=np.int64)
-        self.chunk_entry = np.zeros(0, dtype=np.int64)
+        elif len(self.chunk_table) > self.chunk_table.LIMIT:
+            self.chunk_table.clear()
 
     def _lookup(self, docs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
         arrays = [doc.to_array(_KEY) for doc in docs]

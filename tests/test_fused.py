@@ -18,6 +18,7 @@ import pytest
 
 import moments_nlp as mn
 from moments_nlp import _fused
+from moments_nlp._chunks import ChunkTable
 from moments_nlp._locks import gc_paused
 from moments_nlp.features import _COUNTER_LOCK
 from moments_nlp.preprocess import _NLP_LOCK, SpacyPreprocessor
@@ -120,7 +121,7 @@ def test_the_table_starts_again_with_the_counter_and_past_its_limit(
     monkeypatch.setattr(type(counter), "_LIMIT", 100)
     np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
     monkeypatch.setattr(_fused._Table, "_LIMIT", 10**6)
-    monkeypatch.setattr(_fused._Table, "_CHUNK_LIMIT", 30)  # chunks forgotten, keys kept
+    monkeypatch.setattr(ChunkTable, "LIMIT", 30)  # chunks forgotten, keys kept
     np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
 
 

