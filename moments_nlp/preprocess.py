@@ -29,6 +29,8 @@ from typing import Any
 import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
 from spacy.attrs import LEMMA, NORM, ORTH
+from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc
 
 from moments_nlp._lexicon import EMOTICON_SENTIMENT, emoji_sentiment
 from moments_nlp._locks import ForkSafeLock
@@ -193,17 +195,21 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
 
     def _tokenizer_only(self) -> bool:
         """Whether :func:`moments_nlp._fused.token_lists` serves this preprocessor (a bare
-        tokenizer in this process, no lemmas)."""
-        return not self.lemmatize and self.n_process == 1 and not self._get_nlp().pipe_names
+        tokenizer, no lemmas: it runs in this process, whatever ``n_process`` says)."""
+        return not self.lemmatize and not self._get_nlp().pipe_names
 
     def _docs(self, X: Iterable[object]) -> Iterator[Any]:
-        """The spaCy Docs of the cleaned texts (call with ``_NLP_LOCK`` held)."""
+        """The spaCy Docs of the cleaned texts (call with ``_NLP_LOCK`` held). A bare
+        rule-based tokenizer reads a text chunk by chunk, each whitespace-free chunk on its own
+        (see :mod:`moments_nlp._chunks`)."""
         texts = [_clean(text) for text in as_text_list(X)]
         nlp = self._get_nlp()
-        if nlp.pipe_names or self.n_process != 1:
+        if nlp.pipe_names:
             return iter(nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process))
-        # tokenizer only: the same Docs without Language.pipe's per-text overhead
-        return iter(nlp.tokenizer.pipe(texts, batch_size=self.batch_size))  # type: ignore[union-attr]
+        tokenizer: Any = nlp.tokenizer
+        if type(tokenizer) is Tokenizer:
+            return (_chunk_doc(tokenizer, text) for text in texts)
+        return iter(tokenizer.pipe(texts, batch_size=self.batch_size))
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> Any:
         """Not meaningful: the output is token lists, not columns."""
@@ -298,6 +304,12 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         return tuple(normal), bool(tok.is_punct), bool(_SENTENCE_END.match(tok.text))
 
 
+def _chunk_doc(tokenizer: Any, text: str) -> Any:
+    """One Doc of the tokens of the text's whitespace-free chunks, each tokenized alone."""
+    docs = [tokenizer(chunk) for chunk in text.split()]
+    return Doc.from_docs(docs) if docs else tokenizer("")
+
+
 def _clean(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
@@ -332,8 +344,7 @@ def align_tokens(preprocessor: SpacyPreprocessor,
 ('<emo_neg>', ':(', 3)]]
     """
     with _NLP_LOCK:
-        nlp = preprocessor._get_nlp()
-        docs = list(nlp.pipe([_clean(text) for text in as_text_list(texts)]))
+        docs = list(preprocessor._docs(texts))
     result: list[list[tuple[str, str, int]]] = []
     for doc in docs:
         out = preprocessor._tokens(doc)
