@@ -59,7 +59,8 @@ def by_chunks(tokenizer: Any) -> bool:
 class ChunkTable:
     """Whitespace-free chunks -> the entries of their tokens (``entry[first:first + size]``)."""
 
-    LIMIT = 300_000  # chunks kept; the owner clears the table past it
+    LIMIT = 300_000  # chunks kept; the owner clears the table past it (see ``full``)
+    CHAR_LIMIT = 20_000_000  # characters of the chunks kept (long chunks, e.g. pasted blobs)
 
     def __init__(self) -> None:
         self.clear()
@@ -70,6 +71,11 @@ class ChunkTable:
         self.first = np.zeros(0, dtype=np.int64)
         self.size = np.zeros(0, dtype=np.int64)
         self.entry = np.zeros(0, dtype=np.int64)
+        self.chars = 0
+
+    def full(self) -> bool:
+        """Whether the table holds more chunks or characters than it should keep."""
+        return len(self.ids) > self.LIMIT or self.chars > self.CHAR_LIMIT
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -121,3 +127,4 @@ class ChunkTable:
         self.size = np.concatenate(sizes)
         self.first = np.cumsum(self.size) - self.size
         self.ids.update(zip(new, range(len(self.ids), len(self.ids) + len(new))))
+        self.chars += sum(map(len, new))

@@ -239,7 +239,7 @@ class _Table:
         """Start again past ``_LIMIT`` keys; forget the chunks past their limit."""
         if len(self.keys) > self._LIMIT:
             self.__init__(self.preprocess, self.counter)  # type: ignore[misc]
-        elif len(self.chunk_table) > self.chunk_table.LIMIT:
+        elif self.chunk_table.full():
             self.chunk_table.clear()
 
     def _lookup(self, docs: list[Any]) -> tuple[np.ndarray, np.ndarray]:

@@ -123,6 +123,13 @@ def test_the_table_starts_again_with_the_counter_and_past_its_limit(
     monkeypatch.setattr(_fused._Table, "_LIMIT", 10**6)
     monkeypatch.setattr(ChunkTable, "LIMIT", 30)  # chunks forgotten, keys kept
     np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
+    monkeypatch.setattr(ChunkTable, "LIMIT", 10**6)
+    monkeypatch.setattr(ChunkTable, "CHAR_LIMIT", 200)  # forgotten for their length
+    np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
+    table = _fused._table(preprocess, counter).chunk_table
+    assert table.chars == sum(map(len, table.ids))  # counted as they are learned
+    table.clear()
+    assert table.chars == 0 and len(table) == 0 and not table.full()
 
 
 def test_texts_read_chunk_by_chunk_equal_their_whole_docs(
