@@ -203,17 +203,24 @@ class _FastCounter(_Numbering):
     def lexicon_rows(self, encoded: tuple[np.ndarray, np.ndarray], n_docs: int) -> sp.csr_matrix:
         """:func:`_lexicon_rows` of the encoded documents (the same numbers, summed in numpy)."""
         numbers, row_of = encoded  # row_of never decreases: each row's numbers are together
-        lengths = np.bincount(row_of, minlength=n_docs)
-        sums = np.zeros((n_docs, 6))
-        filled = lengths > 0
-        if filled.any():
-            starts = (np.cumsum(lengths) - lengths)[filled]
-            sums[filled] = np.add.reduceat(self.lexicon[numbers], starts, axis=0)
-        size = lengths + 1.0
-        rows = np.column_stack([sums[:, 0] / 4.0, sums[:, 1] / 4.0, 3.0 * sums[:, 2] / size,
-                                3.0 * sums[:, 3] / size, np.minimum(sums[:, 4], 3) / 3.0,
-                                np.minimum(sums[:, 5], 3) / 3.0])
-        return sp.csr_matrix(rows)
+        return _lexicon_matrix(self.lexicon[numbers], np.bincount(row_of, minlength=n_docs))
+
+
+def _lexicon_matrix(per_token: np.ndarray, lengths: np.ndarray) -> sp.csr_matrix:
+    """The lexicon columns of documents from their tokens' :func:`_lexicon_entry` rows
+    (``per_token``: each document's tokens together, in order; ``lengths``: tokens per
+    document): strengths / 4, shares of positive and negative words, ``!`` / ``?`` capped at 3.
+    """
+    sums = np.zeros((len(lengths), 6))
+    filled = lengths > 0
+    if filled.any():
+        starts = (np.cumsum(lengths) - lengths)[filled]
+        sums[filled] = np.add.reduceat(per_token, starts, axis=0)
+    size = lengths + 1.0
+    rows = np.column_stack([sums[:, 0] / 4.0, sums[:, 1] / 4.0, 3.0 * sums[:, 2] / size,
+                            3.0 * sums[:, 3] / size, np.minimum(sums[:, 4], 3) / 3.0,
+                            np.minimum(sums[:, 5], 3) / 3.0])
+    return sp.csr_matrix(rows)
 
 
 def _known(word: str, vocabulary: dict[str, int]) -> int:

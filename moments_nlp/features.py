@@ -40,6 +40,8 @@ from moments_nlp._counter import (
     _COUNTER_LOCK,
     _FastCounter,
     _known,
+    _lexicon_entry,
+    _lexicon_matrix,
     lexicon,
 )
 from moments_nlp._vocab import fit_tfidf
@@ -91,33 +93,13 @@ def _nb_weights(words: sp.spmatrix, y: Sequence[str] | None, alpha: float = 1.0)
 def _lexicon_rows(docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
     """The lexicon columns of token lists: lexicon strength (a negated word at -0.5x) and
     share of positive and negative words, ``!`` and ``?`` counts (capped at 3). Each distinct
-    token is scored once; the sums run over the tokens in order."""
-    table = lexicon()
+    token is scored once (:func:`_lexicon_entry`); the sums run over the tokens in order."""
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     codes, words = pd.factorize(
         np.fromiter(itertools.chain.from_iterable(docs), dtype=object, count=lengths.sum()))
-    score = np.zeros(len(words))
-    for i, word in enumerate(words.tolist()):
-        negated = word.startswith("not_")
-        value = table.get(word[4:] if negated else word)
-        if value is not None and word not in ("!", "?"):
-            score[i] = -0.5 * value if negated else value
-    doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
-    token = score[codes]
-    n = len(docs)
-
-    def total(weights: np.ndarray) -> np.ndarray:
-        return np.bincount(doc_of, weights=weights, minlength=n)
-
-    excl = total((words == "!")[codes].astype(np.float64))
-    quest = total((words == "?")[codes].astype(np.float64))
-    size = lengths + 1.0
-    rows = np.column_stack([
-        total(np.where(token > 0, token, 0.0)) / 4.0, total(np.where(token < 0, -token, 0.0)) / 4.0,
-        3.0 * total((token > 0).astype(np.float64)) / size,
-        3.0 * total((token < 0).astype(np.float64)) / size,
-        np.minimum(excl, 3) / 3.0, np.minimum(quest, 3) / 3.0])
-    return sp.csr_matrix(rows)
+    entries = np.asarray([_lexicon_entry(word) for word in words.tolist()],
+                         dtype=np.float64).reshape(-1, 6)
+    return _lexicon_matrix(entries[codes], lengths)
 
 
 class TokenFeatures(TransformerMixin, BaseEstimator):

@@ -29,9 +29,9 @@ from typing import Any
 import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
 from spacy.attrs import LEMMA, NORM, ORTH
-from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
+from moments_nlp._chunks import by_chunks
 from moments_nlp._lexicon import EMOTICON_SENTIMENT, emoji_sentiment
 from moments_nlp._locks import ForkSafeLock
 from moments_nlp._texts import as_text_list
@@ -207,7 +207,7 @@ class SpacyPreprocessor(TransformerMixin, BaseEstimator):
         if nlp.pipe_names:
             return iter(nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process))
         tokenizer: Any = nlp.tokenizer
-        if type(tokenizer) is Tokenizer:
+        if by_chunks(tokenizer):
             return (_chunk_doc(tokenizer, text) for text in texts)
         return iter(tokenizer.pipe(texts, batch_size=self.batch_size))
 
