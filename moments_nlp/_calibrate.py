@@ -123,6 +123,15 @@ def _fold_decision(estimator: Any, X: Any, y: np.ndarray, sample_weight: np.ndar
     return decision, mine, _logits(model.decision_function(companions.X[mine]))
 
 
+def _plain_logit(model: Any) -> bool:
+    """A plain logistic regression (scikit-learn's or :class:`SparseNewtonLogit`)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from moments_nlp._newton import SparseNewtonLogit
+
+    return type(model) in (LogisticRegression, SparseNewtonLogit)
+
+
 def _logits(decision: Any) -> np.ndarray:
     """Decision values as one column per class (a binary model's ``z`` becomes ``(0, z)``)."""
     z = np.asarray(decision, dtype=np.float64)
@@ -232,8 +241,11 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
             else:
                 from joblib import Parallel, delayed
 
+                # the folds share the cores: each fits on one thread
+                single = (clone(base).set_params(n_threads=1)
+                          if "n_threads" in base.get_params() else base)
                 parts = Parallel(n_jobs=self.n_jobs, prefer="threads", return_as="generator")(
-                    delayed(_fold_decision)(base, X, y, weight, fit, held, start, companions)
+                    delayed(_fold_decision)(single, X, y, weight, fit, held, start, companions)
                     for fit, held in splits)
                 tell(f"{len(splits)} folds, {self.n_jobs} threads")
                 for k, ((_, held), part) in enumerate(zip(splits, parts), start=1):
@@ -311,11 +323,9 @@ def fit_classifier(classifier: Any, features: Any, targets: Any, sample_weight: 
         held = classifier._fit(features, targets, sample_weight, groups=groups,
                                calibration_weight=calibration_weight, step=step,
                                companions=companions)
-        from sklearn.linear_model import LogisticRegression
-
         # only a plain logistic regression has its sample (as before: a warm-start model's
         # offset regression is estimated with EM)
-        return held if type(classifier.estimator_) is LogisticRegression else None
+        return held if _plain_logit(classifier.estimator_) else None
     from moments_nlp.kde_shares import held_out_proba
 
     if calibration_weight is not None:

@@ -85,15 +85,16 @@ def held_out_proba(calibrated: Any, features: Any, labels: Sequence[str], *, cv:
 
     from scipy.special import softmax
     from sklearn.base import clone
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    from moments_nlp._calibrate import _plain_logit
 
     beta = getattr(calibrated, "beta_", None)  # a moments_nlp TemperatureCalibratedClassifier
     fitted: Any = getattr(calibrated, "calibrated_classifiers_", None)
     linear: Any = getattr(fitted[0], "estimator", None) if fitted and len(fitted) == 1 else None
     if beta is not None:
         linear = getattr(calibrated, "estimator_", None)
-    if type(linear) is not LogisticRegression:
+    if not _plain_logit(linear):
         return None
     classes = list(calibrated.classes_)
     y = np.asarray([classes.index(label) for label in labels])

@@ -74,6 +74,9 @@ TRUSTED_TYPES: tuple[str, ...] = (
     # reviewed (issue 17): a linear model and one float (the inverse temperature); no
     # __setstate__/__reduce__, loading runs no code from the file
     "moments_nlp._calibrate.TemperatureCalibratedClassifier",
+    # reviewed (issue 17, fit speed): the multinomial logistic regression; plain arrays and
+    # params, no __setstate__/__reduce__ (its thread pool lives only inside fit)
+    "moments_nlp._newton.SparseNewtonLogit",
     "moments_nlp.preprocess.SpacyPreprocessor",
     "moments_nlp.features.TokenFeatures",
     "moments_nlp.features._NgramAnalyzer",
