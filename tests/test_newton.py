@@ -67,7 +67,7 @@ def test_two_classes_are_sklearns_binary_model(seed: tuple[sp.csr_matrix, np.nda
         X[keep], y[keep], sample_weight=weight)
     assert ours.coef_.shape == (1, X.shape[1])
     np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-4)  # both stop at |g| 1e-8
-    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-6)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-5)
 
 
 def test_at_the_default_tolerance_it_predicts_as_sklearn(seed: tuple[sp.csr_matrix, np.ndarray]
