@@ -9,7 +9,9 @@ one run prints:
   and the share sample; on a machine with more than one core they run in threads, one per
   core, and the rows show the time from the start to the first fold done, then between folds),
   and the rest (temperature, share sample, pipeline);
-* with ``--before``, the same for the previous recipe on the same features: lbfgs, the ``cv``
+* with ``--before``, the full fit with scikit-learn's own Newton-CG (the solver before
+  :class:`moments_nlp._newton.SparseNewtonLogit`: no preconditioner, one thread), then the same
+  for the recipe before that on the same features: lbfgs, the ``cv``
   refits inside ``CalibratedClassifierCV`` and ``cv`` more warm-started refits in
   :func:`moments_nlp.kde_shares.held_out_proba` (slow: about 30x the new fit);
 * the wall time of ``mn.train`` itself, of ``TfidfVectorizer() + LogisticRegression()`` and of
@@ -98,7 +100,11 @@ def _profile_before(X: object, targets: np.ndarray, labels: list[str],
     from moments_nlp.kde_shares import held_out_proba
 
     linear = LogisticRegression(C=4.0, class_weight="balanced", max_iter=3000, random_state=0)
-    out = [("before: full fit (lbfgs)", _time(lambda: clone(linear).fit(X, targets)))]
+    newton = clone(linear).set_params(solver="newton-cg", tol=1e-4)
+    with threadpool_limits(1):  # the 0.x solver, as MomentClassifier ran it until issue 17's end
+        out = [("before: full fit (scikit-learn newton-cg)",
+                _time(lambda: clone(newton).fit(X, targets)))]
+    out.append(("before: full fit (lbfgs)", _time(lambda: clone(linear).fit(X, targets))))
     for k, (fit, _) in enumerate(StratifiedKFold(5).split(np.zeros(len(targets)), targets), 1):
         out.append((f"before: calibration fold {k}/5", _time(
             lambda fit=fit: clone(linear).fit(X[fit], targets[fit]))))  # type: ignore[index]
@@ -154,7 +160,8 @@ def main() -> None:
         print(f"| **total** | **{sum(new):.2f}** |")
         if args.before:
             old = sum(s for _, s in stages[:2]) + sum(
-                s for stage, s in stages if stage.startswith("before"))
+                s for stage, s in stages
+                if stage.startswith("before") and "newton-cg" not in stage)
             print(f"| **total, previous recipe** | **{old:.2f}** |")
         rows = _peers(texts, labels)
         print("\n| fit | seconds | mn.train / this |\n|---|---:|---:|")

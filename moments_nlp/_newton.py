@@ -54,7 +54,7 @@ class _Design:
     def __init__(self, X: sp.csr_matrix, n_threads: int) -> None:
         parts = max(1, min(n_threads, X.shape[0]))
         transposed = X.T.tocsr()
-        self._rows = [X[a:b] for a, b in _cuts(X.indptr, parts)]
+        self._rows = [X] if parts == 1 else [X[a:b] for a, b in _cuts(X.indptr, parts)]
         self._cols = [transposed[a:b] for a, b in _cuts(transposed.indptr, parts)]
         self._squared = [block.multiply(block).tocsr() for block in self._cols]
         self._pool = ThreadPoolExecutor(parts) if parts > 1 else None

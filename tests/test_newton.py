@@ -20,7 +20,6 @@ from moments_nlp.labels import normalize_labels
 from moments_nlp.preprocess import SpacyPreprocessor
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed_feedback.csv"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @parametrize_with_checks([SparseNewtonLogit(), SparseNewtonLogit(n_threads=2)])
@@ -102,10 +101,9 @@ def test_the_weights_do_not_depend_on_the_thread_count(seed: tuple[sp.csr_matrix
     _same_for_every_thread_count(*seed)
 
 
-@pytest.mark.skipif(not (SHARED / "airline_tweets_train.csv").exists(),
-                    reason="needs ../shared/data")
-def test_the_weights_do_not_depend_on_the_thread_count_on_public_tweets() -> None:
-    _same_for_every_thread_count(*_features(SHARED / "airline_tweets_train.csv", 6000))
+def test_the_weights_do_not_depend_on_the_thread_count_on_public_tweets(shared_data: Path
+                                                                       ) -> None:
+    _same_for_every_thread_count(*_features(shared_data / "airline_tweets_train.csv", 6000))
 
 
 def test_a_warm_start_at_the_optimum_takes_no_step(seed: tuple[sp.csr_matrix, np.ndarray]
