@@ -1,6 +1,9 @@
-"""How a delimited text file is laid out: real type, encoding, delimiter, field counts.
+"""What a file is and how it is laid out: format, real type, encoding, delimiter, field counts.
 
-Used by :mod:`moments_nlp.io` before a ``.csv`` / ``.tsv`` file goes to pandas:
+Used by :mod:`moments_nlp.io` before a file goes to pandas:
+
+* :func:`file_format`: the format named by the extension (csv, tsv, jsonl, parquet, xlsx; a
+  ``.gz`` ending for the text formats); :func:`read_error` the error for a file that fails.
 
 * :func:`check_not_other_type`: an empty file, or an ``.xlsx`` / gzip / Parquet / binary file
   renamed to ``.csv``, is refused with a message naming what it really is (magic bytes).
@@ -33,9 +36,9 @@ import pandas as pd
 
 from moments_nlp.errors import InputError, RaggedRowsError, option
 
-__all__ = ["DELIMITERS", "Layout", "check_field_counts", "check_not_other_type",
-           "detect_encoding", "head_bytes", "is_qualtrics", "open_text", "sniff_delimiter",
-           "text_layout"]
+__all__ = ["DELIMITERS", "FORMATS", "Layout", "check_field_counts", "check_not_other_type",
+           "detect_encoding", "file_format", "head_bytes", "is_gzip", "is_qualtrics", "open_text",
+           "read_error", "sniff_delimiter", "text_layout"]
 
 #: Delimiters that are sniffed, and how summaries name them.
 DELIMITERS: dict[str, str] = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
@@ -324,3 +327,47 @@ def text_layout(path: Path, fmt: str, *, sep: str | None, encoding: str | None) 
     rows = check_field_counts(path, encoding=used, sep=delimiter)
     return Layout(fmt, sep=delimiter, encoding=used, sep_given=sep is not None,
                   encoding_given=encoding is not None, rows=rows)
+
+
+def read_error(path: Path, fmt: str, exc: BaseException,
+               encoding: str | None = None) -> InputError:
+    """The error to raise for a file that could not be read: which file, which format and why
+    (an undecodable byte: its position and how to pass the encoding)."""
+    if isinstance(exc, UnicodeDecodeError):
+        name = "UTF-8" if encoding in (None, "utf-8", "utf-8-sig") else encoding
+        return InputError(f"cannot read {path}: it is not {name} text ({exc.reason} at byte "
+                          f"{exc.start} of a block); pass its encoding, e.g. ",
+                          option("encoding", "cp1252"))
+    return InputError(f"cannot read {path} as {fmt}: {type(exc).__name__}: {exc}")
+
+
+#: Extension -> format name. Compressed variants end in ``.gz``.
+FORMATS: dict[str, str] = {
+    ".csv": "csv", ".csv.gz": "csv", ".tsv": "tsv", ".tsv.gz": "tsv",
+    ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".parquet": "parquet", ".xlsx": "xlsx",
+}
+
+
+def file_format(path: str | Path) -> str:
+    """The format of a file from its extension: csv, tsv, jsonl, parquet or xlsx.
+
+    Raises
+    ------
+    InputError
+        For an extension that is not supported (the message lists the supported ones).
+
+    Examples
+    --------
+    >>> file_format("export.csv.gz"), file_format("Survey.XLSX")
+    ('csv', 'xlsx')
+    """
+    name = Path(path).name.lower()
+    for suffix in sorted(FORMATS, key=len, reverse=True):
+        if name.endswith(suffix):
+            return FORMATS[suffix]
+    raise InputError(f"{path}: unsupported file type; expected one of {', '.join(FORMATS)}")
+
+
+def is_gzip(path: Path) -> bool:
+    """Whether a file name ends in ``.gz``."""
+    return path.name.lower().endswith(".gz")

@@ -16,9 +16,11 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from moments_nlp._sniff import file_format, is_gzip, read_error
 from moments_nlp.errors import InputError, option, require
 
-__all__ = ["EXCEL_CELL_LIMIT", "ParquetWriter", "TableWriter", "TextWriter", "XlsxWriter"]
+__all__ = ["EXCEL_CELL_LIMIT", "ParquetWriter", "TableWriter", "TextWriter", "XlsxWriter",
+           "count_rows", "open_writer"]
 
 #: Most characters an Excel cell holds.
 EXCEL_CELL_LIMIT = 32_767
@@ -186,3 +188,49 @@ class XlsxWriter:
 
     def close(self) -> None:
         self._book.save(self._path)
+
+
+def count_rows(path: str | Path) -> int | None:
+    """Number of data rows when it is cheap to know (Parquet metadata), else ``None``.
+
+    CSV rows are not counted: a quoted cell may hold line breaks, so only a full parse could
+    tell, which would double the reading time.
+
+    Examples
+    --------
+    >>> count_rows("survey.csv") is None
+    True
+    """
+    path = Path(path)
+    if file_format(path) == "parquet" and path.is_file():
+        pq = require("pyarrow.parquet", "parquet")
+        try:
+            return int(pq.ParquetFile(path).metadata.num_rows)  # type: ignore[attr-defined]
+        except Exception as exc:
+            raise read_error(path, "parquet", exc) from exc
+    return None
+
+
+def open_writer(path: str | Path, *, like: str | Path | None = None) -> TableWriter:
+    """A writer for ``path``, in the format of ``like`` (default: of ``path`` itself).
+
+    ``like`` lets a temporary file (any name) be written in the format of the final output.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "out.jsonl"
+    >>> writer = open_writer(path)
+    >>> writer.write(pd.DataFrame({"a": [1, None]}))
+    >>> writer.close()
+    >>> path.read_text()
+    '{"a": 1.0}\\n{"a": null}\\n'
+    """
+    path = Path(path)
+    target = Path(like) if like is not None else path
+    fmt = file_format(target)
+    if fmt in ("csv", "tsv", "jsonl"):
+        return TextWriter(path, fmt, compress=is_gzip(target))
+    if fmt == "parquet":
+        return ParquetWriter(path)
+    return XlsxWriter(path)

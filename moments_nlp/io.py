@@ -42,18 +42,26 @@ from typing import Any
 
 import pandas as pd
 
+from moments_nlp._excel import excel_layout, excel_note, xlsx_chunks
 from moments_nlp._nested import flatten, nested_path, text_values
-from moments_nlp._sniff import Layout, head_bytes, is_qualtrics, text_layout
+from moments_nlp._sniff import (
+    FORMATS,
+    Layout,
+    file_format,
+    head_bytes,
+    is_qualtrics,
+    read_error,
+    text_layout,
+)
 from moments_nlp._writers import (
     EXCEL_CELL_LIMIT,
-    ParquetWriter,
     TableWriter,
-    TextWriter,
     XlsxWriter,
+    count_rows,
+    open_writer,
 )
 from moments_nlp.errors import (
     ColumnNotFoundError,
-    Hint,
     InputError,
     MomentsError,
     option,
@@ -77,57 +85,7 @@ __all__ = [
     "text_values",
 ]
 
-#: Extension -> format name. Compressed variants end in ``.gz``.
-FORMATS: dict[str, str] = {
-    ".csv": "csv", ".csv.gz": "csv", ".tsv": "tsv", ".tsv.gz": "tsv",
-    ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".parquet": "parquet", ".xlsx": "xlsx",
-}
 _CSV_OPTIONS: dict[str, Any] = {"dtype": str, "na_filter": False, "index_col": False}
-
-
-def file_format(path: str | Path) -> str:
-    """The format of a file from its extension: csv, tsv, jsonl, parquet or xlsx.
-
-    Raises
-    ------
-    InputError
-        For an extension that is not supported (the message lists the supported ones).
-
-    Examples
-    --------
-    >>> file_format("export.csv.gz"), file_format("Survey.XLSX")
-    ('csv', 'xlsx')
-    """
-    name = Path(path).name.lower()
-    for suffix in sorted(FORMATS, key=len, reverse=True):
-        if name.endswith(suffix):
-            return FORMATS[suffix]
-    raise InputError(f"{path}: unsupported file type; expected one of {', '.join(FORMATS)}")
-
-
-def _is_gzip(path: Path) -> bool:
-    return path.name.lower().endswith(".gz")
-
-
-def _wrap_read_error(path: Path, fmt: str, exc: BaseException,
-                     encoding: str | None = None) -> InputError:
-    if isinstance(exc, UnicodeDecodeError):
-        name = "UTF-8" if encoding in (None, "utf-8", "utf-8-sig") else encoding
-        return InputError(f"cannot read {path}: it is not {name} text ({exc.reason} at byte "
-                          f"{exc.start} of a block); pass its encoding, e.g. ",
-                          option("encoding", "cp1252"))
-    return InputError(f"cannot read {path} as {fmt}: {type(exc).__name__}: {exc}")
-
-
-def _excel_note(layout: Layout | None) -> tuple[object, ...]:
-    """What a column-not-found message adds for a workbook: which sheet and row were read."""
-    if layout is None or layout.fmt != "xlsx":
-        return ()
-    index = layout.sheets.index(layout.sheet) if layout.sheet in layout.sheets else 0
-    return (f"; only sheet {index} ({layout.sheet!r}) was read, with its header in row "
-            f"{layout.header_row}; the workbook's sheets are {list(layout.sheets)} (pass ",
-            Hint("sheet=NAME_OR_POSITION", "--sheet NAME|N"), " to read another, ",
-            Hint("header_row=ROW", "--header-row N"), " if the column names are in another row)")
 
 
 def _check_columns(path: Path, frame: pd.DataFrame, wanted: Sequence[str],
@@ -139,7 +97,7 @@ def _check_columns(path: Path, frame: pd.DataFrame, wanted: Sequence[str],
         if nested is None:
             raise ColumnNotFoundError(
                 f"column {column!r} not found in {path}; available columns: "
-                f"{[str(c) for c in frame.columns]}", *_excel_note(layout)
+                f"{[str(c) for c in frame.columns]}", *excel_note(layout)
             )
         head, key = nested
         keys = list(flatten(frame, head).columns)
@@ -148,35 +106,6 @@ def _check_columns(path: Path, frame: pd.DataFrame, wanted: Sequence[str],
                 f"column {column!r} not found in {path}: {head!r} has the fields "
                 f"{[f'{head}.{k}' for k in keys]}"
             )
-
-
-def _excel_layout(path: Path, sheet: str | int | None, header_row: int | None) -> Layout:
-    """The sheet to read (by name, or 0-based position) and the workbook's sheet names."""
-    if header_row is not None and header_row < 1:
-        raise InputError(option("header_row"), " is the row number of the column names, from "
-                         f"1 as in Excel; got {header_row}")
-    openpyxl: Any = require("openpyxl", "excel")
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise _wrap_read_error(path, "xlsx", exc) from exc
-    try:
-        names = tuple(str(name) for name in book.sheetnames)
-    finally:
-        book.close()
-    if sheet is None:
-        chosen = names[0] if names else None
-    elif str(sheet) in names:
-        chosen = str(sheet)
-    elif isinstance(sheet, int) or str(sheet).isdigit():
-        position = int(sheet)
-        if not 0 <= position < len(names):
-            raise InputError(f"{path} has {len(names)} sheets {list(names)}: there is no sheet "
-                             f"{position} (", option("sheet"), " counts from 0, or give a name)")
-        chosen = names[position]
-    else:
-        raise InputError(f"{path} has no sheet {sheet!r}; its sheets are {list(names)}")
-    return Layout("xlsx", sheet=chosen, sheets=names, header_row=header_row or 1)
 
 
 def inspect_layout(path: str | Path, *, sep: str | None = None, encoding: str | None = None,
@@ -227,7 +156,7 @@ def inspect_layout(path: str | Path, *, sep: str | None = None, encoding: str | 
     layout = Layout(fmt, encoding=encoding, encoding_given=encoding is not None)
     try:
         if fmt == "xlsx":
-            layout = _excel_layout(path, sheet, header_row)
+            layout = excel_layout(path, sheet, header_row)
         elif fmt in ("csv", "tsv"):
             layout = text_layout(path, fmt, sep=sep, encoding=encoding)
         elif fmt == "jsonl" and not head_bytes(path).strip():
@@ -240,7 +169,7 @@ def inspect_layout(path: str | Path, *, sep: str | None = None, encoding: str | 
     except MomentsError:
         raise
     except Exception as exc:
-        raise _wrap_read_error(path, fmt, exc, layout.encoding) from exc
+        raise read_error(path, fmt, exc, layout.encoding) from exc
     rows = None if layout.rows is None else max(layout.rows - skip_rows, 0)
     return dataclasses.replace(layout, skip_rows=skip_rows, rows=rows)
 
@@ -299,12 +228,12 @@ def iter_chunks(path: str | Path, *, chunk_size: int = 20_000,
     except MomentsError:
         raise
     except Exception as exc:  # any parser error: say which file and which format
-        raise _wrap_read_error(path, layout.fmt, exc, layout.encoding) from exc
+        raise read_error(path, layout.fmt, exc, layout.encoding) from exc
     if not checked:  # a file with a header but no rows
         try:
             empty = _empty(path, layout)
         except Exception as exc:
-            raise _wrap_read_error(path, layout.fmt, exc, layout.encoding) from exc
+            raise read_error(path, layout.fmt, exc, layout.encoding) from exc
         _check_columns(path, empty, columns or [], layout)
         yield empty
 
@@ -327,42 +256,7 @@ def _raw_chunks(path: Path, layout: Layout, chunk_size: int) -> Iterator[pd.Data
             for batch in source.iter_batches(batch_size=chunk_size):
                 yield batch.to_pandas()
     else:
-        yield from _xlsx_chunks(path, chunk_size, layout)
-
-
-def _xlsx_chunks(path: Path, chunk_size: int, layout: Layout) -> Iterator[pd.DataFrame]:
-    """One sheet, streamed. Cells keep their Excel types; "NA" or "None" stay text.
-
-    The sheet is ``layout.sheet`` (default the first); rows above ``layout.header_row`` are
-    not read.
-    """
-    openpyxl: Any = require("openpyxl", "excel")
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = book[layout.sheet] if layout.sheet is not None else book.worksheets[0]
-        rows = sheet.iter_rows(min_row=layout.header_row, values_only=True)
-        header = next(rows, None)
-        if header is None:
-            return
-        width = len(header)
-        while width and header[width - 1] is None:  # trailing empty header cells
-            width -= 1
-        columns = [str(c) if c is not None else f"Unnamed: {i}"
-                   for i, c in enumerate(header[:width])]
-        batch: list[tuple[Any, ...]] = []
-        sent = False
-        for row in rows:
-            cells = tuple(row[:width]) + (None,) * (width - len(row))
-            if all(cell is None for cell in cells):
-                continue  # openpyxl reports formatted but empty rows
-            batch.append(cells)
-            if len(batch) == chunk_size:
-                yield pd.DataFrame(batch, columns=columns)
-                batch, sent = [], True
-        if batch or not sent:
-            yield pd.DataFrame(batch, columns=columns)
-    finally:
-        book.close()
+        yield from xlsx_chunks(path, chunk_size, layout)
 
 
 def read_table(path: str | Path, *, columns: Sequence[str] | None = None,
@@ -412,7 +306,7 @@ def read_table(path: str | Path, *, columns: Sequence[str] | None = None,
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:
-        raise _wrap_read_error(path, "parquet", exc) from exc
+        raise read_error(path, "parquet", exc) from exc
     if layout.skip_rows:
         frame = frame.iloc[layout.skip_rows:].reset_index(drop=True)
     _check_columns(path, frame, columns or [], layout)
@@ -461,49 +355,3 @@ def read_labeled(path: str | Path, *, text_column: str, label_column: str,
     raw = frame[label_column].tolist()
     labels = stars_to_label(raw) if from_stars else normalize_labels(raw)
     return texts, labels
-
-
-def count_rows(path: str | Path) -> int | None:
-    """Number of data rows when it is cheap to know (Parquet metadata), else ``None``.
-
-    CSV rows are not counted: a quoted cell may hold line breaks, so only a full parse could
-    tell, which would double the reading time.
-
-    Examples
-    --------
-    >>> count_rows("survey.csv") is None
-    True
-    """
-    path = Path(path)
-    if file_format(path) == "parquet" and path.is_file():
-        pq = require("pyarrow.parquet", "parquet")
-        try:
-            return int(pq.ParquetFile(path).metadata.num_rows)  # type: ignore[attr-defined]
-        except Exception as exc:
-            raise _wrap_read_error(path, "parquet", exc) from exc
-    return None
-
-
-def open_writer(path: str | Path, *, like: str | Path | None = None) -> TableWriter:
-    """A writer for ``path``, in the format of ``like`` (default: of ``path`` itself).
-
-    ``like`` lets a temporary file (any name) be written in the format of the final output.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, pandas as pd
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "out.jsonl"
-    >>> writer = open_writer(path)
-    >>> writer.write(pd.DataFrame({"a": [1, None]}))
-    >>> writer.close()
-    >>> path.read_text()
-    '{"a": 1.0}\\n{"a": null}\\n'
-    """
-    path = Path(path)
-    target = Path(like) if like is not None else path
-    fmt = file_format(target)
-    if fmt in ("csv", "tsv", "jsonl"):
-        return TextWriter(path, fmt, compress=_is_gzip(target))
-    if fmt == "parquet":
-        return ParquetWriter(path)
-    return XlsxWriter(path)

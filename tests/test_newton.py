@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from pathlib import Path
 
@@ -143,5 +144,5 @@ def test_row_blocks_cover_every_row_once() -> None:
         blocks = _cuts(indptr, parts)
         assert blocks[0][0] == 0 and blocks[-1][1] == len(indptr) - 1
         assert all(a < b for a, b in blocks)
-        assert all(prev[1] == nxt[0] for prev, nxt in zip(blocks, blocks[1:], strict=False))
+        assert all(prev[1] == nxt[0] for prev, nxt in itertools.pairwise(blocks))
         assert len(blocks) <= parts
