@@ -25,19 +25,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from moments_nlp._calibrate import TemperatureCalibratedClassifier, fit_classifier, fit_progress
-from moments_nlp._locks import gc_paused
-from moments_nlp._newton import SparseNewtonLogit
 from moments_nlp._non_answers import NON_ANSWER_PROBA, non_answer_mask
 from moments_nlp._texts import as_text_list, is_blank
-from moments_nlp.features import TokenFeatures
 from moments_nlp.labels import LABELS, labeled_texts
-from moments_nlp.preprocess import SpacyPreprocessor
 
 if TYPE_CHECKING:
     from moments_nlp.evaluate import EvaluationReport
@@ -144,31 +137,11 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.string = True
         return tags
 
-    # ------------------------------------------------------------------ fitting
     def _build(self) -> Pipeline:
-        linear: Any = LogisticRegression(C=self.C, class_weight=self.class_weight,
-                                         max_iter=3000, random_state=self.random_state)
-        calibrated: Any
-        if self.calibration == "temperature":  # one set of folds for calibration and shares
-            # preconditioned Newton-CG on threads: lbfgs' optimum (same macro-F1 and ECE) in a
-            # fraction of its time, and a fold started from the full fit's weights needs few steps
-            threads = self._fold_threads()
-            linear = SparseNewtonLogit(C=self.C, class_weight=self.class_weight, tol=1e-4,
-                                       max_iter=3000, n_threads=threads)
-            calibrated = TemperatureCalibratedClassifier(
-                linear, cv=self.cv, random_state=self.random_state, n_jobs=threads)
-        else:
-            calibrated = CalibratedClassifierCV(linear, method=self.calibration, cv=self.cv,
-                                                ensemble=False)
-        return Pipeline([
-            ("preprocess", SpacyPreprocessor(self.pipeline, negation_scope=self.negation_scope,
-                                             batch_size=self.batch_size,
-                                             n_process=self.n_process)),
-            ("features", TokenFeatures(ngram_max=self.ngram_max, subword=self.subword,
-                                       lexicon_features=self.lexicon_features,
-                                       min_df=self.min_df)),
-            ("classifier", calibrated),
-        ])
+        """The unfitted pipeline of these parameters (:func:`moments_nlp._fitting.build`)."""
+        from moments_nlp._fitting import build
+
+        return build(self)
 
     def fit(self, X: Iterable[object], y: Iterable[object],
             sample_weight: Iterable[float] | None = None, *,
@@ -196,56 +169,13 @@ class MomentClassifier(ClassifierMixin, BaseEstimator):
         UnknownLabelError
             For label values outside the vocabulary (listed with counts).
         """
-        from moments_nlp._fit_rows import fit_rows, share_sample
-        from moments_nlp._sentence_vote import vote_companions
+        from moments_nlp._fitting import fit_model
 
-        checked = fit_rows(X, y, sample_weight, groups=groups,
-                           calibration_weight=calibration_weight, min_per_label=max(self.cv, 2))
-        texts, labels, fold_groups = checked.texts, checked.labels, checked.groups
-        row_weights, row_calibration = checked.weights, checked.calibration
-        targets = np.asarray(labels, dtype=object)
-        steps = self._build().steps
-        prepare = Pipeline(steps[:-1])
-        with fit_progress(self.cv, show_progress) as step:
-            with gc_paused():  # millions of small lists, none in a reference cycle
-                step("tokenize")
-                tokens, ends = prepare.steps[0][1].fit(texts).transform_sentences(texts)
-                step("features")
-                featurize = Pipeline(prepare.steps[1:])
-                features = featurize.fit_transform(tokens, targets)
-                companions = (vote_companions(texts, tokens, ends, featurize)
-                              if self._vote_weight() and self.calibration == "temperature"
-                              else None)
-                del tokens, ends
-            classifier = steps[-1][1]
-            held_out = fit_classifier(classifier, features, targets, row_weights,
-                                      groups=fold_groups, calibration_weight=row_calibration,
-                                      cv=self.cv, random_state=self.random_state, step=step,
-                                      companions=companions)
-        self.pipeline_ = Pipeline([*prepare.steps, ("classifier", classifier)])
-        self.vote_temperature_ = 1.0
-        if held_out is not None and companions is not None and companions.proba is not None:
-            from moments_nlp._sentence_vote import vote_temperature
-
-            # the voted texts' held-out probabilities, calibrated, go into the share sample
-            self.vote_temperature_, held_out = vote_temperature(
-                held_out, companions.owner, companions.proba, self.sentence_vote,
-                np.searchsorted(classifier.classes_, targets),
-                row_weights if row_calibration is None else row_calibration)
-        self.shares_proba_, self.shares_labels_, self.shares_reference_ = share_sample(
-            held_out, list(classifier.classes_), texts, labels, row_calibration,
-            random_state=self.random_state)
+        fit_model(self, X, y, sample_weight, groups=groups, calibration_weight=calibration_weight,
+                  show_progress=show_progress)
         self.classes_ = np.asarray(LABELS, dtype=object)
         self._order = self._column_order()
         return self
-
-    def _fold_threads(self) -> int:
-        """Threads for the ``cv`` fold fits: ``n_process`` when set, else one per core."""
-        if self.n_process > 1:
-            return min(self.n_process, self.cv)
-        from joblib import cpu_count
-
-        return max(1, min(self.cv, cpu_count()))
 
     def _vote_weight(self) -> float:
         """``sentence_vote``, checked (models saved before it: 0)."""
