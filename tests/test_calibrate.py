@@ -143,7 +143,7 @@ def test_fold_threads_do_not_change_the_model(seed: pd.DataFrame,
 
 def test_groups_reach_the_folds_in_step_with_their_rows(seed: pd.DataFrame,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import moments_nlp.model as model_module
+    import moments_nlp._fitting as fitting_module
 
     seen: dict[str, object] = {}
 
@@ -151,7 +151,7 @@ def test_groups_reach_the_folds_in_step_with_their_rows(seed: pd.DataFrame,
         seen["groups"], seen["targets"] = list(kwargs["groups"]), list(targets)
         return fit_classifier(classifier, features, targets, sample_weight, **kwargs)
 
-    monkeypatch.setattr(model_module, "fit_classifier", spy)
+    monkeypatch.setattr(fitting_module, "fit_classifier", spy)
     rows = seed.head(400)
     pairs = set(zip(rows["label"], rows["industry"], strict=True))
     clf = mn.MomentClassifier(cv=3).fit(rows["text"], rows["label"], groups=rows["industry"])
