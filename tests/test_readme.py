@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import re
 import shutil
@@ -24,6 +25,8 @@ from moments_nlp.cli import build_parser
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 sys.path.insert(0, str(REPO / "scripts"))
+import itertools
+
 from readme_blocks import readme_blocks  # noqa: E402
 
 
@@ -38,6 +41,37 @@ def test_python_blocks_run(index: int, tmp_path: Path, monkeypatch: pytest.Monke
     code = code.replace('"labeled.csv"', repr(str(tmp_path / "labeled.csv")))
     code = code.replace('"report.html"', repr(str(tmp_path / "report.html")))
     exec(compile(code, f"README.md python block {index}", "exec"), {"__name__": "readme"})
+
+
+def _printed_with_their_output(code: str) -> list[tuple[str, str]]:
+    """``print(EXPR)`` lines followed by a ``# LITERAL`` comment line that spells its output."""
+    lines = code.splitlines()
+    pairs = []
+    for line, after in itertools.pairwise(lines):
+        match = re.fullmatch(r"print\((.+)\)", line.strip())
+        if match and after.startswith("# "):
+            try:
+                ast.literal_eval(after[2:])
+            except (ValueError, SyntaxError):
+                continue  # a comment in words, not an output
+            pairs.append((match.group(1), after[2:]))
+    return pairs
+
+
+def test_outputs_written_under_python_blocks_are_what_they_print(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    pairs = 0
+    for index, code in enumerate(_blocks("python")):
+        printed = _printed_with_their_output(code)
+        if not printed:
+            continue
+        namespace: dict[str, object] = {"__name__": "readme"}
+        exec(compile(code, f"README.md python block {index}", "exec"), namespace)
+        for expression, literal in printed:
+            assert eval(expression, namespace) == ast.literal_eval(literal), expression
+            pairs += 1
+    assert pairs >= 1
 
 
 def test_ci_runs_the_readme_test_command() -> None:
