@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import itertools
 import os
 import re
 import shutil
@@ -25,8 +26,6 @@ from moments_nlp.cli import build_parser
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 sys.path.insert(0, str(REPO / "scripts"))
-import itertools
-
 from readme_blocks import readme_blocks  # noqa: E402
 
 
