@@ -56,7 +56,9 @@ class _Design:
         transposed = X.T.tocsr()
         self._rows = [X] if parts == 1 else [X[a:b] for a, b in _cuts(X.indptr, parts)]
         self._cols = [transposed[a:b] for a, b in _cuts(transposed.indptr, parts)]
-        self._squared = [block.multiply(block).tocsr() for block in self._cols]
+        # the squares share their blocks' index arrays: only the values are new
+        self._squared = [sp.csr_matrix((np.square(block.data), block.indices, block.indptr),
+                                       shape=block.shape) for block in self._cols]
         self._pool = ThreadPoolExecutor(parts) if parts > 1 else None
 
     def _map(self, func: Callable[[Any], np.ndarray], blocks: Iterable[Any]) -> np.ndarray:
