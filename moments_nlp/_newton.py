@@ -220,7 +220,8 @@ class SparseNewtonLogit(LinearClassifierMixin, BaseEstimator):
         classes, index = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(f"y has 1 class ({classes.tolist()}); needs at least two classes")
-        weight = _check_sample_weight(sample_weight, X, dtype=np.float64, copy=True)
+        weight = _check_sample_weight(sample_weight, X, dtype=np.float64, copy=True,
+                                      ensure_non_negative=True)
         if self.class_weight is not None:
             weight *= compute_class_weight(self.class_weight, classes=classes, y=y,
                                            sample_weight=weight)[index]

@@ -134,6 +134,8 @@ def test_too_few_steps_warn_and_bad_params_are_refused() -> None:
     assert any(issubclass(w.category, ConvergenceWarning) for w in caught)
     with pytest.raises(ValueError, match="C must be positive"):
         SparseNewtonLogit(C=0.0).fit(X, y)
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        SparseNewtonLogit().fit(X, y, sample_weight=-np.ones(90))
     with pytest.raises(ValueError, match="needs at least two classes"):
         SparseNewtonLogit().fit(X, np.repeat("a", 90))
 
