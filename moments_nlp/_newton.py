@@ -194,6 +194,17 @@ class SparseNewtonLogit(LinearClassifierMixin, BaseEstimator):
     ----------
     classes_, coef_, intercept_, n_iter_, n_features_in_
         As in ``LogisticRegression`` (two classes: one row, the second class's logit).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.sparse import csr_matrix
+    >>> X = csr_matrix(np.array([[2.0, 0.0], [0.0, 2.0], [1.5, 0.2], [0.1, 1.8]]))
+    >>> y = ["magic", "misery", "magic", "misery"]
+    >>> one = SparseNewtonLogit(C=5.0).fit(X, y)
+    >>> two = SparseNewtonLogit(C=5.0, n_threads=2).fit(X, y)
+    >>> one.coef_.shape, bool(np.array_equal(one.coef_, two.coef_))
+    ((1, 2), True)
     """
 
     def __init__(self, *, C: float = 1.0, class_weight: dict[Any, float] | str | None = None,
