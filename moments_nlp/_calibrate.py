@@ -45,11 +45,14 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import logsumexp, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from moments_nlp._newton import SparseNewtonLogit
+
 __all__ = ["Companions", "TemperatureCalibratedClassifier", "fit_classifier", "fit_progress",
-           "fold_splits"]
+           "fold_splits", "is_plain_logit"]
 
 Splits = list[tuple[np.ndarray, np.ndarray]]
 
@@ -123,12 +126,8 @@ def _fold_decision(estimator: Any, X: Any, y: np.ndarray, sample_weight: np.ndar
     return decision, mine, _logits(model.decision_function(companions.X[mine]))
 
 
-def _plain_logit(model: Any) -> bool:
+def is_plain_logit(model: Any) -> bool:
     """A plain logistic regression (scikit-learn's or :class:`SparseNewtonLogit`)."""
-    from sklearn.linear_model import LogisticRegression
-
-    from moments_nlp._newton import SparseNewtonLogit
-
     return type(model) in (LogisticRegression, SparseNewtonLogit)
 
 
@@ -206,7 +205,6 @@ class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
         """Fit; return the held-out probabilities of the training rows (``classes_`` order),
         or None when the folds could not keep groups together. ``step`` is told each fit;
         ``companions`` get their out-of-fold probabilities."""
-        from sklearn.linear_model import LogisticRegression
         from sklearn.utils.multiclass import check_classification_targets
         from sklearn.utils.validation import validate_data
 
@@ -325,7 +323,7 @@ def fit_classifier(classifier: Any, features: Any, targets: Any, sample_weight: 
                                companions=companions)
         # only a plain logistic regression has its sample (as before: a warm-start model's
         # offset regression is estimated with EM)
-        return held if _plain_logit(classifier.estimator_) else None
+        return held if is_plain_logit(classifier.estimator_) else None
     from moments_nlp.kde_shares import held_out_proba
 
     if calibration_weight is not None:

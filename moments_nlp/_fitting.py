@@ -47,18 +47,18 @@ __all__ = ["build", "fit_model", "fold_threads"]
 
 def build(model: MomentClassifier) -> Pipeline:
     """The unfitted pipeline of ``model``'s parameters: preprocess, features, classifier."""
-    linear: Any = LogisticRegression(C=model.C, class_weight=model.class_weight,
-                                     max_iter=3000, random_state=model.random_state)
     calibrated: Any
     if model.calibration == "temperature":  # one set of folds for calibration and shares
         # preconditioned Newton-CG on threads: lbfgs' optimum (same macro-F1 and ECE) in a
         # fraction of its time, and a fold started from the full fit's weights needs few steps
         threads = fold_threads(model)
-        linear = SparseNewtonLogit(C=model.C, class_weight=model.class_weight, tol=1e-4,
+        newton = SparseNewtonLogit(C=model.C, class_weight=model.class_weight, tol=1e-4,
                                    max_iter=3000, n_threads=threads)
         calibrated = TemperatureCalibratedClassifier(
-            linear, cv=model.cv, random_state=model.random_state, n_jobs=threads)
+            newton, cv=model.cv, random_state=model.random_state, n_jobs=threads)
     else:
+        linear = LogisticRegression(C=model.C, class_weight=model.class_weight, max_iter=3000,
+                                    random_state=model.random_state)
         calibrated = CalibratedClassifierCV(linear, method=model.calibration, cv=model.cv,
                                             ensemble=False)
     return Pipeline([

@@ -162,13 +162,14 @@ def _solve(problem: _Problem, W: np.ndarray, b: np.ndarray, *, tol: float, max_i
         slope = float(np.vdot(gW, pW) + gb @ pb)
         size = 1.0
         while True:
-            f_new, P_new = problem.value(W + size * pW, b + size * pb)
+            W_new, b_new = W + size * pW, b + size * pb
+            f_new, P_new = problem.value(W_new, b_new)
             if f_new <= f + _ARMIJO * size * slope or size < 1e-10:
                 break
             size *= 0.5
         if size < 1e-10:  # no decrease left in float64: as converged as it gets
             return W, b, step + 1, False
-        W, b, f, P = W + size * pW, b + size * pb, f_new, P_new
+        W, b, f, P = W_new, b_new, f_new, P_new
     return W, b, max_iter, False
 
 

@@ -87,14 +87,14 @@ def held_out_proba(calibrated: Any, features: Any, labels: Sequence[str], *, cv:
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-    from moments_nlp._calibrate import _plain_logit
+    from moments_nlp._calibrate import is_plain_logit
 
     beta = getattr(calibrated, "beta_", None)  # a moments_nlp TemperatureCalibratedClassifier
     fitted: Any = getattr(calibrated, "calibrated_classifiers_", None)
     linear: Any = getattr(fitted[0], "estimator", None) if fitted and len(fitted) == 1 else None
     if beta is not None:
         linear = getattr(calibrated, "estimator_", None)
-    if not _plain_logit(linear):
+    if not is_plain_logit(linear):
         return None
     classes = list(calibrated.classes_)
     y = np.asarray([classes.index(label) for label in labels])
