@@ -15,8 +15,8 @@ Settings (train -> test): airline -> airline, clothing -> clothing, clothing + `
 .csv`` -> airline, airline -> clothing. The shipped default model (``mn.load()``, trained on
 clothing + Reddit train + seed) is scored on both test splits too. Each table gives macro-F1,
 accuracy, per-class F1 and the expected calibration error of the top label (15 bins,
-:func:`moments_nlp.evaluate.expected_calibration_error`) for systems with probabilities; VADER and
-TextBlob only give a score, shown as ``-``.
+:func:`moments_nlp.training.evaluate.expected_calibration_error`) for systems with probabilities;
+VADER and TextBlob only give a score, shown as ``-``.
 
 Run from the repo root::
 
@@ -44,7 +44,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
 import moments_nlp as mn
-from moments_nlp.evaluate import expected_calibration_error
+from moments_nlp.training.evaluate import expected_calibration_error
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"

@@ -34,10 +34,10 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 
 import moments_nlp as mn
-from moments_nlp._encoder import fine_tuned_oof
-from moments_nlp.compare import compare_models, promote
 from moments_nlp.labels import LABELS
-from moments_nlp.quality import _ENCODER_WEIGHT, find_label_issues, out_of_fold_ensemble
+from moments_nlp.training._encoder import fine_tuned_oof
+from moments_nlp.training.compare import compare_models, promote
+from moments_nlp.training.quality import _ENCODER_WEIGHT, find_label_issues, out_of_fold_ensemble
 
 
 def _plain() -> object:

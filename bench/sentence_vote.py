@@ -8,11 +8,11 @@ mean of its probabilities for each sentence, in log space::
 
 for texts of at least ``min sentences`` sentences and ``min words`` words; shorter texts keep the
 whole-text answer (``alpha = 0`` is the plain model). The sentences and the blend are the
-library's own (:meth:`~moments_nlp.preprocess.SpacyPreprocessor.transform_sentences`,
-:func:`moments_nlp._sentence_vote.sentence_vote`, which ``MomentClassifier(sentence_vote=alpha)``
-runs with 30 words and 2 sentences). It prints macro-F1 per held-out domain (worst and mean over
-the leave-one-domain-out rows) and on the in-domain clothing and Reddit test splits (``in:``),
-for a grid of ``alpha`` and gates.
+library's own (:meth:`~moments_nlp.text.preprocess.SpacyPreprocessor.transform_sentences`,
+:func:`moments_nlp.model._sentence_vote.sentence_vote`, which
+``MomentClassifier(sentence_vote=alpha)`` runs with 30 words and 2 sentences). It prints
+macro-F1 per held-out domain (worst and mean over the leave-one-domain-out rows) and on the
+in-domain clothing and Reddit test splits (``in:``), for a grid of ``alpha`` and gates.
 
 Run from the repo root (about 5 minutes on 2 cores: 9 fits and the sentences of every test
 text)::
@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 from default_model import CANDIDATES, Part, Recipe, fit, held_out_tasks, load_parts, macro_f1
 
-from moments_nlp._sentence_vote import sentence_vote
 from moments_nlp.labels import LABELS
-from moments_nlp.preprocess import SpacyPreprocessor
+from moments_nlp.model._sentence_vote import sentence_vote
+from moments_nlp.text.preprocess import SpacyPreprocessor
 
 _GRID = [(0.0, 2, 0), (0.3, 2, 30), (0.5, 2, 0), (0.5, 2, 30), (0.5, 3, 30), (0.7, 2, 30),
          (1.0, 2, 30)]

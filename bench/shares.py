@@ -36,14 +36,14 @@ import numpy as np
 import pandas as pd
 
 import moments_nlp as mn
-from moments_nlp.kde_shares import class_densities, mixture_shares
-from moments_nlp.shares import (
-    _reference_from_proba,
+from moments_nlp.insight.kde_shares import class_densities, mixture_shares
+from moments_nlp.insight.shares import (
     em_shares,
     held_out_sample,
     reference_prior,
     shares_from_proba,
 )
+from moments_nlp.model._held_out import _reference_from_proba
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SHIFTS = [(1 / 3, 1 / 3, 1 / 3), (0.1, 0.2, 0.7), (0.6, 0.2, 0.2), (0.2, 0.6, 0.2),

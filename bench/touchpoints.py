@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from moments_nlp.touchpoint_matcher import TOUCHPOINTS, touchpoints
+from moments_nlp.insight.touchpoint_matcher import TOUCHPOINTS, touchpoints
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "touchpoints_eval.csv"
 

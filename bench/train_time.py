@@ -10,10 +10,10 @@ one run prints:
   core, and the rows show the time from the start to the first fold done, then between folds),
   and the rest (temperature, share sample, pipeline);
 * with ``--before``, the full fit with scikit-learn's own Newton-CG (the solver before
-  :class:`moments_nlp._newton.SparseNewtonLogit`: no preconditioner, one thread), then the same
-  for the recipe before that on the same features: lbfgs, the ``cv``
+  :class:`moments_nlp.model._newton.SparseNewtonLogit`: no preconditioner, one thread), then
+  the same for the recipe before that on the same features: lbfgs, the ``cv``
   refits inside ``CalibratedClassifierCV`` and ``cv`` more warm-started refits in
-  :func:`moments_nlp.kde_shares.held_out_proba` (slow: about 30x the new fit);
+  :func:`moments_nlp.insight.shares.held_out_proba` (slow: about 30x the new fit);
 * the wall time of ``mn.train`` itself, of ``TfidfVectorizer() + LogisticRegression()`` and of
   word + character TF-IDF with ``LinearSVC``, in the same run, and their ratios. The
   TF-IDF + LR peer is timed twice: as installed (BLAS / OpenMP threads on every core) and with
@@ -48,7 +48,7 @@ from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
 import moments_nlp as mn
-from moments_nlp.model import MomentClassifier
+from moments_nlp.classifier import MomentClassifier
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FILES = {"reddit": "reddit_emotions_train.csv", "airline": "airline_tweets_train.csv"}
@@ -97,7 +97,7 @@ def _profile_before(X: object, targets: np.ndarray, labels: list[str],
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold
 
-    from moments_nlp.kde_shares import held_out_proba
+    from moments_nlp.model._held_out import held_out_proba
 
     linear = LogisticRegression(C=4.0, class_weight="balanced", max_iter=3000, random_state=0)
     newton = clone(linear).set_params(solver="newton-cg", tol=1e-4)

@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 
 import moments_nlp as mn
-from moments_nlp import batch
 from moments_nlp.errors import ColumnNotFoundError, InputError
-from moments_nlp.io import EXCEL_CELL_LIMIT, read_table
-from moments_nlp.model import OUTPUT_COLUMNS
+from moments_nlp.io import EXCEL_CELL_LIMIT, batch, read_table
+from moments_nlp.model.estimator import OUTPUT_COLUMNS
 
 FORMATS = ["csv", "csv.gz", "tsv", "jsonl", "parquet", "xlsx"]
 LONG = "The lounge was lovely but my bag was lost. " * 4_652  # ~200,000 characters

@@ -13,7 +13,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import moments_nlp as mn
-from moments_nlp._calibrate import (
+from moments_nlp.model._calibrate import (
     TemperatureCalibratedClassifier,
     _temperature,
     fit_classifier,
@@ -143,7 +143,7 @@ def test_fold_threads_do_not_change_the_model(seed: pd.DataFrame,
 
 def test_groups_reach_the_folds_in_step_with_their_rows(seed: pd.DataFrame,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import moments_nlp._fitting as fitting_module
+    import moments_nlp.model._fitting as fitting_module
 
     seen: dict[str, object] = {}
 

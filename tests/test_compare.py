@@ -1,4 +1,4 @@
-"""Tests of moments_nlp.compare: paired tests, verdict, atomic promotion, CLI."""
+"""Tests of moments_nlp.training.compare: paired tests, verdict, atomic promotion, CLI."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 import moments_nlp as mn
 from moments_nlp.cli import main
-from moments_nlp.compare import compare_models, paired_comparison, promote
 from moments_nlp.errors import InputError
+from moments_nlp.training.compare import compare_models, paired_comparison, promote
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +155,7 @@ def test_paired_comparison_checks_its_options() -> None:
 def test_promote_refuses_the_shipped_default(tmp_path: Path, folders: tuple[Path, Path],
                                              seed: pd.DataFrame) -> None:
     from moments_nlp.errors import InputError
-    from moments_nlp.persist import default_model_path
+    from moments_nlp.model.persist import default_model_path
 
     good, _ = folders
     before = (default_model_path() / "card.json").read_bytes()

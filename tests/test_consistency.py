@@ -124,7 +124,7 @@ def test_training_on_shuffled_rows_gives_the_same_model() -> None:
 
 def test_training_after_the_preprocessor_saw_other_texts() -> None:
     """A preprocessor's cache warmed on other texts changes nothing in what it outputs."""
-    from moments_nlp.preprocess import SpacyPreprocessor
+    from moments_nlp.text.preprocess import SpacyPreprocessor
 
     texts = _shipped_texts()
     fresh = SpacyPreprocessor().transform(texts)

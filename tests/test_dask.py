@@ -14,10 +14,9 @@ import pandas as pd
 import pytest
 
 import moments_nlp as mn
-from moments_nlp import _dask
 from moments_nlp.errors import ColumnNotFoundError
-from moments_nlp.io import read_table
-from moments_nlp.model import OUTPUT_COLUMNS
+from moments_nlp.io import _dask, read_table
+from moments_nlp.model.estimator import OUTPUT_COLUMNS
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")

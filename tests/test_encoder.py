@@ -1,4 +1,4 @@
-"""Tests of moments_nlp._encoder: the opt-in fine-tuned encoder of the label-noise finder.
+"""Tests of moments_nlp.training._encoder: the opt-in fine-tuned encoder of the label-noise finder.
 
 The fine-tuning tests need the extra ``[transformer]`` (torch) and skip without it; the error
 handling is tested everywhere.
@@ -11,9 +11,9 @@ import sys
 import numpy as np
 import pytest
 
-from moments_nlp._encoder import fine_tuned_oof
 from moments_nlp.errors import InputError, MissingExtraError
-from moments_nlp.quality import find_label_issues
+from moments_nlp.training._encoder import fine_tuned_oof
+from moments_nlp.training.quality import find_label_issues
 
 TEXTS = ["great crew, loved it", "wonderful staff, thank you", "lost my bag again",
          "flight delayed for hours, awful", "what time is boarding", "is there wifi on board"] * 4

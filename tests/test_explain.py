@@ -1,4 +1,4 @@
-"""Tests for moments_nlp.explain: exact, word-level explanations of the linear model."""
+"""Tests for moments_nlp.insight.explain: exact, word-level explanations of the linear model."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 
 import moments_nlp as mn
 from moments_nlp.errors import InputError, UnknownLabelError
-from moments_nlp.explain import explain, format_terms, linear_weights
-from moments_nlp.preprocess import SpacyPreprocessor, align_tokens
+from moments_nlp.insight.explain import explain, format_terms, linear_weights
+from moments_nlp.text.preprocess import SpacyPreprocessor, align_tokens
 
 PRAISE = {"wonderful", "amazing", "fantastic", "best", "love", "thank", "thanks", "excellent",
           "great", "brilliant", "perfect", "awesome"}

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from moments_nlp.features import TokenFeatures, lexicon
+from moments_nlp.model.features import TokenFeatures, lexicon
 
 DOCS = [["great", "crew", "!"], ["not", "not_good", "delayed"], ["great", "delayed", "?"],
         ["fine"]]
@@ -97,7 +97,7 @@ def test_sklearn_conventions() -> None:
 
 def test_familiarity_fast_path_matches_the_plain_loop(seed: pd.DataFrame,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from moments_nlp.preprocess import SpacyPreprocessor
+    from moments_nlp.text.preprocess import SpacyPreprocessor
 
     tokens = SpacyPreprocessor().transform(seed["text"].tolist())
     features = TokenFeatures(min_df=2).fit(tokens[:3000])

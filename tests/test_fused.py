@@ -1,4 +1,4 @@
-"""The fast predict path (``moments_nlp._fused``) gives the string path's output exactly.
+"""The fast predict path (``moments_nlp.model._scoring``) gives the string path's output exactly.
 
 The string path is ``SpacyPreprocessor.transform`` (token strings) then
 ``TokenFeatures.transform``; the fast path goes from spaCy's token ids straight to counter
@@ -17,11 +17,12 @@ import pandas as pd
 import pytest
 
 import moments_nlp as mn
-from moments_nlp import _fused
-from moments_nlp._chunks import ChunkTable
-from moments_nlp._locks import gc_paused
-from moments_nlp.features import _COUNTER_LOCK
-from moments_nlp.preprocess import _NLP_LOCK, SpacyPreprocessor, align_tokens
+from moments_nlp.model import _scoring
+from moments_nlp.model.features import _COUNTER_LOCK
+from moments_nlp.text import _table
+from moments_nlp.text._chunks import ChunkTable
+from moments_nlp.text._locks import gc_paused
+from moments_nlp.text.preprocess import _NLP_LOCK, SpacyPreprocessor, align_tokens
 
 REPO = Path(__file__).resolve().parents[1]
 TRICKY = [
@@ -60,9 +61,9 @@ def _steps(model: mn.MomentClassifier) -> tuple[Any, Any]:
 
 def test_the_feature_matrix_and_sentence_ends_equal_the_string_paths(texts: list[str]) -> None:
     preprocess, features = _steps(mn.load())
-    assert _fused.supports(preprocess, features)
+    assert _scoring.supports(preprocess, features)
     with _COUNTER_LOCK:
-        encoded = _fused.encode(preprocess, features, texts)
+        encoded = _scoring.encode(preprocess, features, texts)
         fast = features._transform_encoded(encoded.numbers, encoded.rows(), len(texts))
     tokens, ends = preprocess.transform_sentences(texts)
     slow = features.transform(tokens)
@@ -98,7 +99,7 @@ def test_probabilities_and_familiarity_equal_the_string_paths(
         texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     model = mn.load()
     fast, fast_known = model.predict_proba(texts).to_numpy(), model.familiarity(texts)
-    monkeypatch.setattr(_fused, "supports", lambda *args: False)
+    monkeypatch.setattr(_scoring, "supports", lambda *args: False)
     slow, slow_known = model.predict_proba(texts).to_numpy(), model.familiarity(texts)
     np.testing.assert_array_equal(fast, slow)
     np.testing.assert_array_equal(fast_known, slow_known)
@@ -116,17 +117,17 @@ def test_the_table_starts_again_with_the_counter_and_past_its_limit(
     counter._reset()  # e.g. its token limit was reached
     np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
     assert counter.fused is not first and counter.fused.generation == counter.generation
-    monkeypatch.setattr(_fused._Table, "_LIMIT", 50)  # starts again on almost every batch
+    monkeypatch.setattr(_table._Table, "_LIMIT", 50)  # starts again on almost every batch
     np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
     monkeypatch.setattr(type(counter), "_LIMIT", 100)
     np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
-    monkeypatch.setattr(_fused._Table, "_LIMIT", 10**6)
+    monkeypatch.setattr(_table._Table, "_LIMIT", 10**6)
     monkeypatch.setattr(ChunkTable, "LIMIT", 30)  # chunks forgotten, keys kept
     np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
     monkeypatch.setattr(ChunkTable, "LIMIT", 10**6)
     monkeypatch.setattr(ChunkTable, "CHAR_LIMIT", 200)  # forgotten for their length
     np.testing.assert_array_equal(model.predict_proba(texts).to_numpy(), want)
-    table = _fused._table(preprocess, counter).chunk_table
+    table = _table._table(preprocess, counter).chunk_table
     assert table.chars == sum(map(len, table.ids))  # counted as they are learned
     table.clear()
     assert table.chars == 0 and len(table) == 0 and not table.full()
@@ -139,30 +140,30 @@ def test_texts_read_chunk_by_chunk_equal_their_whole_docs(
     special cases matched across whitespace differ (see the test below)."""
     preprocess, features = _steps(mn.load())
     with _COUNTER_LOCK:
-        chunked = _fused.encode(preprocess, features, texts)
-        monkeypatch.setattr(_fused, "_by_chunks", lambda tokenizer: False)
-        whole = _fused.encode(preprocess, features, texts)
+        chunked = _scoring.encode(preprocess, features, texts)
+        monkeypatch.setattr(_table, "by_chunks", lambda tokenizer: False)
+        whole = _scoring.encode(preprocess, features, texts)
     for name in ("numbers", "lengths", "end_text", "end_at"):
         np.testing.assert_array_equal(getattr(chunked, name), getattr(whole, name))
-    assert not _fused._by_chunks(lambda text: None)  # another kind of tokenizer: whole Docs
+    assert not _table.by_chunks(lambda text: None)  # another kind of tokenizer: whole Docs
 
 
 def test_models_the_fast_path_cannot_serve_keep_the_string_path() -> None:
     texts = ["The crew was wonderful", "Lost my bag, nobody helped", "It was fine"] * 4
     labels = ["magic", "misery", "ordinary"] * 4
     trigrams = mn.MomentClassifier(ngram_max=3, cv=2).fit(texts, labels)
-    assert not _fused.supports(*_steps(trigrams))
+    assert not _scoring.supports(*_steps(trigrams))
     assert trigrams.predict(texts[:3]) == ["magic", "misery", "ordinary"]
-    assert not _fused.supports(SpacyPreprocessor(lemmatize=True), _steps(mn.load())[1])
+    assert not _scoring.supports(SpacyPreprocessor(lemmatize=True), _steps(mn.load())[1])
     # a bare tokenizer needs no spaCy processes: n_process on the preprocessor changes nothing
-    assert _fused.supports(SpacyPreprocessor(n_process=2), _steps(mn.load())[1])
+    assert _scoring.supports(SpacyPreprocessor(n_process=2), _steps(mn.load())[1])
 
 
 def test_encode_of_no_texts_and_of_empty_texts() -> None:
     preprocess, features = _steps(mn.load())
     with _COUNTER_LOCK:
-        none = _fused.encode(preprocess, features, [])
-        empty = _fused.encode(preprocess, features, ["", " ", "ok"])
+        none = _scoring.encode(preprocess, features, [])
+        empty = _scoring.encode(preprocess, features, ["", " ", "ok"])
     assert none.numbers.size == none.lengths.size == 0
     assert empty.lengths.tolist()[:2] == [0, 0] and empty.lengths[2] == 1
 
@@ -202,5 +203,5 @@ def test_every_path_reads_a_text_chunk_by_chunk(monkeypatch: pytest.MonkeyPatch)
         assert [preprocess._tokens(doc) for doc in preprocess._docs(ACROSS)] == tokens
     model = mn.load()
     fast = model.predict_proba(ACROSS * 3).to_numpy()
-    monkeypatch.setattr(_fused, "supports", lambda *args: False)
+    monkeypatch.setattr(_scoring, "supports", lambda *args: False)
     np.testing.assert_array_equal(model.predict_proba(ACROSS * 3).to_numpy(), fast)

@@ -1,4 +1,4 @@
-"""Tests for moments_nlp.html_report: a self-contained HTML page with decodable charts."""
+"""Tests for moments_nlp.insight.report: a self-contained HTML page with decodable charts."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 import moments_nlp as mn
 from moments_nlp.cli import main
 from moments_nlp.errors import ColumnNotFoundError
-from moments_nlp.shares import held_out_sample, shares_from_proba
+from moments_nlp.insight.shares import held_out_sample, shares_from_proba
 
 REPO = Path(__file__).resolve().parents[1]
 IMG = re.compile(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
@@ -171,8 +171,8 @@ def test_examples_show_each_comment_once(labeled: pd.DataFrame, tmp_path: Path,
 @pytest.mark.parametrize("which", ["group", "touchpoint"])
 def test_chart_legends_do_not_overlap_the_bars(labeled: pd.DataFrame, which: str) -> None:
     pytest.importorskip("matplotlib")
-    from moments_nlp._report_charts import group_figure, touchpoint_figure
-    from moments_nlp._report_shares import counted_shares
+    from moments_nlp.insight._report_charts import group_figure, touchpoint_figure
+    from moments_nlp.insight._report_shares import counted_shares
 
     if which == "group":
         groups = {str(g): counted_shares(part["moment"].dropna().tolist())

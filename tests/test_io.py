@@ -224,7 +224,7 @@ def test_xlsx_sheet_errors(tmp_path: Path) -> None:
 
 
 def test_label_file_reads_the_sheet_it_is_given(tmp_path: Path) -> None:
-    from moments_nlp.batch import label_file
+    from moments_nlp.io.batch import label_file
 
     book = _two_sheet_book(tmp_path / "book.xlsx")
     summary = label_file(book, tmp_path / "out.csv", text_column="comment", sheet="Comments",

@@ -1,4 +1,4 @@
-"""Tests for moments_nlp.kde_shares: KDEy-ML shares from held-out probabilities."""
+"""Tests for moments_nlp.insight.shares: KDEy-ML shares from held-out probabilities."""
 
 from __future__ import annotations
 
@@ -10,16 +10,15 @@ import pytest
 
 import moments_nlp as mn
 from moments_nlp.errors import InputError
-from moments_nlp.kde_shares import (
+from moments_nlp.insight.kde_shares import (
     cell_densities,
     class_densities,
-    held_out_proba,
     kde_shares,
     mixture_shares,
-    validation_sample,
 )
-from moments_nlp.persist import save_model
-from moments_nlp.shares import em_shares, held_out_sample, shares_from_proba
+from moments_nlp.insight.shares import em_shares, held_out_sample, shares_from_proba
+from moments_nlp.model._held_out import held_out_proba, validation_sample
+from moments_nlp.model.persist import save_model
 
 
 def _miscalibrated(shares: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -26,8 +26,8 @@ from sklearn.utils.estimator_checks import (
 )
 
 import moments_nlp as mn
+from moments_nlp.classifier import MomentClassifier
 from moments_nlp.errors import ColumnNotFoundError, InputError, TrainingDataError
-from moments_nlp.model import MomentClassifier
 
 TEXTS = ["The crew was wonderful", "My bag never arrived", "What time is boarding?",
          "Dirty restroom and a broken tray table", "Best hotel stay of my life!"]
@@ -138,7 +138,7 @@ def test_default_model_gets_clear_cut_sentences(default_model: mn.MomentClassifi
 
 
 def test_default_model_is_small() -> None:
-    from moments_nlp.persist import default_model_path
+    from moments_nlp.model.persist import default_model_path
 
     size = sum(f.stat().st_size for f in default_model_path().iterdir())
     assert size < 15 * 1024 * 1024

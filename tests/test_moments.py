@@ -1,4 +1,5 @@
-"""Tests of moments_nlp.moments (and moments_nlp._clauses): a moment per (text, touchpoint).
+"""Tests of moments_nlp.insight.moments (and moments_nlp.text._clauses): a moment per (text,
+touchpoint).
 
 The default model is being retrained, so no test pins its probabilities: labels are only
 checked on clear-cut clauses, everything else is structure and invariants.
@@ -17,10 +18,10 @@ import pytest
 import spacy
 
 import moments_nlp as mn
-from moments_nlp._clauses import clause_spans
 from moments_nlp.cli import main
 from moments_nlp.errors import InputError
-from moments_nlp.moments import GENERAL, MOMENT_COLUMNS, touchpoint_table
+from moments_nlp.insight.moments import GENERAL, MOMENT_COLUMNS, touchpoint_table
+from moments_nlp.text._clauses import clause_spans
 
 try:  # imported with the module, as in test_dask.py (a late import leaks a socket warning)
     import dask.dataframe as dd

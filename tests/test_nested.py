@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import moments_nlp as mn
-from moments_nlp._nested import text_values
 from moments_nlp.errors import ColumnNotFoundError, InputError
 from moments_nlp.io import read_table
+from moments_nlp.io._nested import text_values
 
 DATA = Path(__file__).parent / "data"
 NESTED = DATA / "nested_response.jsonl"

@@ -15,10 +15,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from moments_nlp._newton import SparseNewtonLogit, _cuts
-from moments_nlp.features import TokenFeatures
 from moments_nlp.labels import normalize_labels
-from moments_nlp.preprocess import SpacyPreprocessor
+from moments_nlp.model._newton import SparseNewtonLogit, _cuts
+from moments_nlp.model.features import TokenFeatures
+from moments_nlp.text.preprocess import SpacyPreprocessor
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed_feedback.csv"
 

@@ -1,4 +1,4 @@
-"""Tests of moments_nlp._non_answers and of how every labeling path treats non-answers."""
+"""Tests of moments_nlp.text._non_answers and of how every labeling path treats non-answers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import moments_nlp as mn
-from moments_nlp._non_answers import NON_ANSWER_PROBA, is_non_answer, non_answer_mask
 from moments_nlp.cli import main
+from moments_nlp.text._non_answers import NON_ANSWER_PROBA, is_non_answer, non_answer_mask
 
 NON_ANSWERS = ["No comment", "no comments", "No", "None", "Not applicable", "n/a", "N/A.", "NA",
                "nothing", "Nothing.", "-", ".", "...", "--", "10", "7", "12345", " 8.5 ",

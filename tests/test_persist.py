@@ -9,7 +9,7 @@ import pytest
 
 import moments_nlp as mn
 from moments_nlp.errors import ModelIntegrityError, ModelVersionWarning, UntrustedModelError
-from moments_nlp.persist import default_model_path, read_card, sha256_file
+from moments_nlp.model.persist import default_model_path, read_card, sha256_file
 
 TEXTS = ["The crew was wonderful", "My bag never arrived", "What time is boarding?",
          "Dirty restroom and a broken tray table", "Best hotel stay of my life!"]
@@ -107,7 +107,7 @@ def test_copied_default_model_is_safe_to_load(tmp_path: Path) -> None:
 
 
 def test_default_names_the_shipped_model_everywhere() -> None:
-    from moments_nlp.persist import resolve_model_path
+    from moments_nlp.model.persist import resolve_model_path
 
     assert resolve_model_path("default") == resolve_model_path(None) == default_model_path()
     assert resolve_model_path("./default") == Path("default")

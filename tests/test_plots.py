@@ -1,4 +1,4 @@
-"""Charts of a training run (moments_nlp._plots): readable axes."""
+"""Charts of a training run (moments_nlp.training._plots): readable axes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from moments_nlp._plots import learning_curve_figure, plot_learning_curve
+from moments_nlp.training._plots import learning_curve_figure, plot_learning_curve
 
 pytest.importorskip("matplotlib")
 

@@ -10,7 +10,7 @@ import pytest
 from sklearn.base import clone
 
 from moments_nlp.errors import InputError
-from moments_nlp.preprocess import SpacyPreprocessor, build_nlp
+from moments_nlp.text.preprocess import SpacyPreprocessor, build_nlp
 
 
 @pytest.fixture(scope="module")

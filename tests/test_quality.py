@@ -1,4 +1,4 @@
-"""Tests of moments_nlp.quality: label-noise finder and active-learning suggestions."""
+"""Tests of moments_nlp.training.quality: label-noise finder and active-learning suggestions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 import moments_nlp as mn
 from moments_nlp.errors import InputError, TrainingDataError, UnknownLabelError
-from moments_nlp.quality import find_label_issues, label_issue_scores, out_of_fold_ensemble
+from moments_nlp.training.quality import find_label_issues, label_issue_scores, out_of_fold_ensemble
 
 
 def test_scores_rank_wrong_labels_first() -> None:

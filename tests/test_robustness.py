@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import moments_nlp as mn
-from moments_nlp.preprocess import SpacyPreprocessor
+from moments_nlp.text.preprocess import SpacyPreprocessor
 
 EXAMPLES = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -1,4 +1,4 @@
-"""Sentence-level training examples from long reviews (moments_nlp._sentence_signal)."""
+"""Sentence-level training examples from long reviews (moments_nlp.training._sentence_signal)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from moments_nlp._sentence_signal import MIN_WORDS, review_sentences, sentence_polarity
+from moments_nlp.training._sentence_signal import MIN_WORDS, review_sentences, sentence_polarity
 
 
 def test_clear_sentences_keep_their_review_label_and_facts_become_ordinary() -> None:

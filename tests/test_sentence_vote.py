@@ -11,8 +11,8 @@ import pytest
 from sklearn.base import clone
 
 import moments_nlp as mn
-from moments_nlp._sentence_vote import MIN_WORDS, blend, sentence_vote, vote_temperature
-from moments_nlp.preprocess import SpacyPreprocessor
+from moments_nlp.model._sentence_vote import MIN_WORDS, blend, sentence_vote, vote_temperature
+from moments_nlp.text.preprocess import SpacyPreprocessor
 
 
 def test_sentence_ends_leave_the_tokens_alone(seed: pd.DataFrame) -> None:

@@ -1,4 +1,4 @@
-"""Tests for moments_nlp.shares: EM prior adjustment and bootstrap intervals."""
+"""Tests for moments_nlp.insight.shares: EM prior adjustment and bootstrap intervals."""
 
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 import moments_nlp as mn
 from moments_nlp.errors import InputError
-from moments_nlp.kde_shares import held_out_proba
-from moments_nlp.persist import save_model
-from moments_nlp.shares import (
+from moments_nlp.insight.shares import (
     em_shares,
-    reference_from_proba,
     reference_prior,
     shares_from_proba,
 )
+from moments_nlp.model._held_out import held_out_proba, reference_from_proba
+from moments_nlp.model.persist import save_model
 
 
 def _simulate(shares: np.ndarray, n: int, seed: int) -> np.ndarray:

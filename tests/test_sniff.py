@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from moments_nlp._sniff import Layout, detect_encoding, head_bytes, sniff_delimiter
 from moments_nlp.errors import InputError, RaggedRowsError
 from moments_nlp.io import inspect_layout, iter_chunks, read_table
+from moments_nlp.io._sniff import Layout, detect_encoding, head_bytes, sniff_delimiter
 
 DATA = Path(__file__).parent / "data"
 

@@ -1,4 +1,4 @@
-"""Tests for moments_nlp.touchpoint_matcher: lemma matchers and the vocabulary format."""
+"""Tests for moments_nlp.insight.touchpoint_matcher: lemma matchers and the vocabulary format."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 import moments_nlp as mn
 from moments_nlp.errors import InputError
-from moments_nlp.touchpoint_matcher import (
+from moments_nlp.insight.touchpoint_matcher import (
     TOUCHPOINTS,
     default_vocabulary,
     load_vocabulary,

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 import moments_nlp as mn
-from moments_nlp._warmstart import WarmStartClassifier
+from moments_nlp.classifier import WarmStartClassifier
 from moments_nlp.cli import main
 from moments_nlp.errors import TrainingDataError, UnknownLabelError
-from moments_nlp.shares import em_shares, reference_prior
+from moments_nlp.insight.shares import em_shares, reference_prior
 from moments_nlp.train import cross_validate, format_cv_report, train_file, validate_training_data
 
 TEXTS = ["lovely crew", "great food", "late and rude", "lost my bag", "it was a flight",

@@ -1,4 +1,5 @@
-"""``moments_nlp._vocab.fit_tfidf`` learns exactly what ``TfidfVectorizer.fit_transform`` learns."""
+"""``moments_nlp.model._counter.fit_tfidf`` learns exactly what ``TfidfVectorizer.fit_transform``
+learns."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from moments_nlp._vocab import fit_tfidf
-from moments_nlp.features import _NgramAnalyzer
-from moments_nlp.preprocess import SpacyPreprocessor
+from moments_nlp.model._counter import fit_tfidf
+from moments_nlp.model.features import _NgramAnalyzer
+from moments_nlp.text.preprocess import SpacyPreprocessor
 
 REPO = Path(__file__).resolve().parents[1]
 # a token spelled like another token's piece, a bigram-looking token, empty lists

@@ -1,4 +1,5 @@
-"""Tests of moments_nlp._warmstart: prior-regularized warm start from a fitted base model."""
+"""Tests of moments_nlp.training._warmstart: prior-regularized warm start from a fitted base
+model."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 import moments_nlp as mn
-from moments_nlp._warmstart import WarmStartClassifier, _OffsetLogisticRegression
+from moments_nlp.classifier import WarmStartClassifier
 from moments_nlp.errors import TrainingDataError
+from moments_nlp.training._warmstart import _OffsetLogisticRegression
 
 TEXTS = ["great crew, thank you", "lost my bag again", "flight leaves at 9",
          "lovely staff", "rude agent and late", "which gate is it"] * 4

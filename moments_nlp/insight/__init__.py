@@ -1,0 +1,9 @@
+"""insight: what the labels mean for a business, read from a fitted model.
+
+Explanations (``explain``), touchpoints (``touchpoint_matcher``), moments per touchpoint
+(``moments``), shares of each label corrected for the model's errors (``shares`` with EM and the
+bootstrap, ``kde_shares`` with KDEy-ML), and the HTML report (``report``, with its share
+sections in ``_report_shares`` and its charts in ``_report_charts``).
+
+May import: ``model``, ``text`` and the base. Not ``training`` or ``io`` (siblings or above).
+"""
