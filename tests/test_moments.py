@@ -127,9 +127,27 @@ def test_each_touchpoint_reads_its_own_clause(default_model: mn.MomentClassifier
     text = "The staff were absolutely wonderful and so kind, but the toilets were filthy."
     rows = mn.moments([text], model=default_model).set_index("touchpoint")
     assert rows.loc["staff", "evidence"] == "The staff were absolutely wonderful and so kind"
-    assert rows.loc["cleanliness", "evidence"] == "but the toilets were filthy."
+    assert rows.loc["cleanliness", "evidence"] == "the toilets were filthy."  # "but" trimmed
     assert rows.loc["staff", "moment"] == "magic"
     assert rows.loc["cleanliness", "moment"] == "misery"
+
+
+def test_an_unresolved_issue_is_a_misery_moment(default_model: mn.MomentClassifier) -> None:
+    text = "The support agent was polite, but the issue is still not resolved."
+    rows = mn.moments([text], model=default_model).set_index("touchpoint")
+    assert rows.loc["resolution", "moment"] == "misery"
+    assert rows.loc["resolution", "evidence"] == "the issue is still not resolved."
+    assert rows.loc["staff", "evidence"] == "The support agent was polite"
+
+
+@pytest.mark.parametrize("text", ["The staff were lovely. However, the bed was hard.",
+                                  "The staff were lovely, but the bed was hard",
+                                  "The staff were lovely, although the bed was hard",
+                                  "The staff were lovely. And the bed was hard!"])
+def test_evidence_never_opens_with_a_conjunction(text: str,
+                                                 default_model: mn.MomentClassifier) -> None:
+    rows = mn.moments([text], model=default_model).set_index("touchpoint")
+    assert rows.loc["accommodation", "evidence"].startswith("the bed was hard")
 
 
 def test_a_touchpoint_in_several_pieces_is_pooled(default_model: mn.MomentClassifier) -> None:

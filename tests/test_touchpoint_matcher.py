@@ -90,3 +90,55 @@ def test_bad_vocabularies(tmp_path: Path) -> None:
         touchpoints(["a"], vocabulary={"x": {"patterns": [[{"NOPE": 1}]]}})
     with pytest.raises(InputError, match="replace=True needs a vocabulary"):
         touchpoints(["a"], replace=True)
+
+
+# issue 30: a matched word needs its sense (clothing reviews named these touchpoints wrongly)
+@pytest.mark.parametrize(("text", "wrong"), [
+    ("no raw edges or seams", "food_drink"),
+    ("Cut out design, no seams or hems", "network"),
+    ("my only reservations were the thickness", "booking"),
+    ("i am nursing", "staff"),
+    ("Oh so cozy!", "atmosphere"),
+    ("the buttons across the chest were gaping", "digital"),
+    ("Saw this top online and hoped for the best.", "digital"),
+    ("i'm 5'9 and 135 pounds and a small is plenty big", "price_billing"),
+    ("the base color is a very light peach", "atmosphere"),
+    ("last summer I wore it every day", "product_quality"),
+])
+def test_word_senses_of_clothing_reviews(text: str, wrong: str) -> None:
+    assert wrong not in touchpoints([text])[0]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The chicken was raw in the middle", "food_drink"),
+    ("The signal keeps cutting out", "network"),
+    ("My call cut out twice", "network"),
+    ("I booked a reservation for two", "booking"),
+    ("The nurses were wonderful", "staff"),
+    ("Lovely cozy restaurant", "atmosphere"),
+    ("Click the button and nothing happens", "digital"),
+    ("The online form kept crashing", "digital"),
+    ("It cost 30 pounds", "price_billing"),
+    ("The support agent was polite, but the issue is still not resolved.", "resolution"),
+    ("They never fixed the fault", "resolution"),
+])
+def test_word_senses_keep_the_touchpoint_sense(text: str, expected: str) -> None:
+    assert expected in touchpoints([text])[0]
+
+
+def test_resolution_needs_a_problem_being_dealt_with() -> None:
+    assert touchpoints(["The only problem is the length", "No problems at all"]) == [[], []]
+
+
+def test_context_rules_and_pattern_excludes() -> None:
+    vocab = {"venue": {"phrases": ["cozy"], "exclude": [[{"LOWER": "cozy"}, {"LOWER": "knit"}]],
+                       "context": [{"terms": ["cozy"], "near": ["bar", "pub"], "window": 3}]},
+             "garment": {"phrases": ["linen"],
+                         "context": [{"terms": ["linen"], "unless_near": ["bed"]}]}}
+    found = touchpoints(["A cozy little pub", "So cozy", "cozy knit at the bar", "linen dress",
+                         "bed linen"], vocabulary=vocab, replace=True)
+    assert found == [["venue"], [], [], ["garment"], []]
+    with pytest.raises(InputError, match="one of 'near' / 'unless_near'"):
+        load_vocabulary({"x": {"phrases": ["a"], "context": [{"terms": ["a"]}]}})
+    with pytest.raises(InputError, match="rule dicts"):
+        load_vocabulary({"x": {"phrases": ["a"], "context": ["a"]}})

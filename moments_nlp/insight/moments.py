@@ -7,7 +7,8 @@ text :func:`moments`
 1. tokenizes it once (the touchpoint matcher's spaCy pipeline) and splits it into sentences and
    clauses (:mod:`moments_nlp.text._clauses`: a rule-based sentencizer, contrastive words such as
    ``but`` / ``however`` / ``although`` / ``though`` / ``except``, and ``;``), keeping character
-   offsets;
+   offsets; a conjunction that opens a piece (``"but the service was slow"``) is trimmed off, so
+   the piece reads as a clause of its own, both for the model and as evidence;
 2. finds the touchpoints in each piece (:mod:`moments_nlp.insight.touchpoint_matcher`);
 3. scores every piece that mentions a touchpoint with the same model, in one batched
    ``predict_proba`` call for all texts;
@@ -30,7 +31,7 @@ Examples
 >>> text = "Great food but we waited an hour for it"
 >>> rows = mn.moments([text])
 >>> rows[["text_id", "touchpoint", "evidence"]].values.tolist()
-[[0, 'wait_time', 'but we waited an hour for it'], [0, 'food_drink', 'Great food']]
+[[0, 'wait_time', 'we waited an hour for it'], [0, 'food_drink', 'Great food']]
 >>> row = rows.iloc[1]
 >>> text[row.start:row.end] == row.evidence
 True
@@ -38,6 +39,7 @@ True
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -68,6 +70,10 @@ MOMENT_COLUMNS: tuple[str, ...] = ("text_id", "touchpoint", "moment", "confidenc
 
 _OPPOSITE = {LABELS.index("magic"): LABELS.index("misery"),
              LABELS.index("misery"): LABELS.index("magic")}
+# a conjunction (or a run of them) opening a clause, with the punctuation after it
+_LEADING = re.compile(r"(?:(?:but|however|although|even though|though|except(?: that| for)?|"
+                      r"whereas|yet|and|plus|also)\b[\s,;:\-\u2013\u2014]*)+",
+                      re.IGNORECASE)
 # one planned row: text position, touchpoint, indices of its scored pieces, evidence candidates
 _Plan = tuple[int, str, list[int], list[tuple[int, int]]]
 
@@ -86,7 +92,7 @@ def _plan(texts: list[str], matcher: Any) -> tuple[list[_Plan], list[str]]:
             rows.append((i, GENERAL, [len(to_score)], [(start, len(text.rstrip()))]))
             to_score.append(text)
             continue
-        pieces = clause_spans(doc)
+        pieces = [_trim_lead(text, s, e) for s, e in clause_spans(doc)]
         piece_ids: dict[int, int] = {}
         per_touchpoint: dict[str, list[int]] = {}
         for name, begin, _end in matches:
@@ -102,6 +108,20 @@ def _plan(texts: list[str], matcher: Any) -> tuple[list[_Plan], list[str]]:
             hits = per_touchpoint[name]
             rows.append((i, name, [piece_ids[k] for k in hits], [pieces[k] for k in hits]))
     return rows, to_score
+
+
+def _trim_lead(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` without the conjunction opening the piece (kept if nothing is left).
+
+    >>> text = "Nice room, but however, the bed was hard"
+    >>> s, e = _trim_lead(text, 11, len(text))
+    >>> text[s:e]
+    'the bed was hard'
+    """
+    found = _LEADING.match(text, start, end)
+    if found is None or found.end() >= end:
+        return start, end
+    return found.end(), end
 
 
 def _piece_of(pieces: list[tuple[int, int]], char: int) -> int:

@@ -3,7 +3,8 @@
 A touchpoint is a place where the customer meets the company: ``staff``, ``wait_time``,
 ``cleanliness``, ``price_billing``, ``product_quality``, ``food_drink``, ``delivery``,
 ``digital``, ``network``, ``communication``, ``booking``, ``facilities``, ``atmosphere``,
-``accommodation``, ``policy`` (see :data:`TOUCHPOINTS`). :func:`touchpoints` finds the ones
+``accommodation``, ``policy``, ``resolution`` (whether the customer's problem was solved; see
+:data:`TOUCHPOINTS`). :func:`touchpoints` finds the ones
 each text mentions with a :class:`spacy.matcher.PhraseMatcher` on lemmas
 (``spacy.blank("en")`` plus the lookup lemmatizer of ``spacy-lookups-data``), so ``"waiting"``,
 ``"waited"`` and ``"wait"`` all match the phrase ``"wait"``. :mod:`moments_nlp.insight.moments`
@@ -15,7 +16,16 @@ Vocabulary format (a dict, or a JSON / YAML file holding one)::
     {"touchpoint": {"phrases": [...],   # matched on lemmas of the lower-cased text
                     "words": [...],     # matched on exact lower-case forms
                     "patterns": [...],  # spaCy Matcher token patterns
-                    "exclude": [...]}}  # phrases (lemmas) that cancel a match they overlap
+                    "exclude": [...],   # phrases (lemmas) or token patterns that cancel
+                                        # a match they overlap
+                    "context": [...]}}  # sense rules for ambiguous terms (below)
+
+Word senses: a matched word can have a sense that is not the touchpoint's (``"cozy"`` of a
+sweater is not the ``atmosphere`` of a place, ``"buttons"`` of a shirt are not ``digital``). A
+``context`` rule ``{"terms": [...], "near": [...], "window": 6}`` keeps a match of one of its
+``terms`` only when a word of ``near`` stands within ``window`` tokens of it in the same
+sentence; ``{"terms": [...], "unless_near": [...]}`` drops it when a sense-breaking neighbour
+does. Terms and neighbours are compared as lemmas of the lower-cased text.
 
 Negation: a touchpoint is named whenever it is *mentioned*, whatever is said about it, so a
 negated mention still counts: ``"no wait at all"`` is ``wait_time`` and ``"no complaints about
@@ -37,6 +47,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,8 +70,10 @@ __all__ = [
 TOUCHPOINTS: tuple[str, ...] = ("staff", "wait_time", "cleanliness", "price_billing",
                                 "product_quality", "food_drink", "delivery", "digital", "network",
                                 "communication", "booking", "facilities", "atmosphere",
-                                "accommodation", "policy")
-_KEYS = ("phrases", "words", "patterns", "exclude")
+                                "accommodation", "policy", "resolution")
+_KEYS = ("phrases", "words", "patterns", "exclude", "context")
+_CONTEXT_KEYS = ("terms", "near", "unless_near", "window")
+_SENTENCE_END = frozenset(".!?;")
 Vocabulary = dict[str, dict[str, list[Any]]]
 
 
@@ -130,15 +143,28 @@ def _normalize(data: Mapping[str, Any], *, source: str) -> Vocabulary:
         clean: dict[str, list[Any]] = {}
         for key in _KEYS:
             items = list(entry.get(key) or [])
-            want = list if key == "patterns" else str
+            want = {"patterns": (list,), "exclude": (str, list), "context": (Mapping,)}.get(
+                key, (str,))
             bad = [item for item in items if not isinstance(item, want)]
             if bad:
+                kinds = {list: "token-pattern lists", str: "strings", Mapping: "rule dicts"}
                 raise InputError(f"{source}: {name}.{key} must hold "
-                                 f"{'token-pattern lists' if want is list else 'strings'}, "
-                                 f"got {bad[:3]!r}")
+                                 f"{' or '.join(kinds[w] for w in want)}, got {bad[:3]!r}")
+            if key == "context":
+                items = [_context_rule(rule, f"{source}: {name}.context") for rule in items]
             clean[key] = items
         vocab[str(name)] = clean
     return vocab
+
+
+def _context_rule(rule: Mapping[str, Any], where: str) -> dict[str, Any]:
+    unknown = sorted(set(rule) - set(_CONTEXT_KEYS))
+    if unknown or not rule.get("terms") or ("near" in rule) == ("unless_near" in rule):
+        raise InputError(f"{where}: a rule needs 'terms' and one of 'near' / 'unless_near' "
+                         f"(and optionally 'window'), got keys {sorted(rule)}")
+    words = {key: [str(w) for w in rule[key]] for key in ("terms", "near", "unless_near")
+             if key in rule}
+    return {**words, "window": int(rule.get("window", 6))}
 
 
 def _merge(base: Vocabulary, extra: Vocabulary) -> Vocabulary:
@@ -181,34 +207,68 @@ class TouchpointMatcher:
         self._lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self._lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._exclude = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self._exclude_tokens = Matcher(nlp.vocab)
         self._tokens = Matcher(nlp.vocab)
+        self._senses: dict[str, list[tuple[set[str], set[str], bool, int]]] = {}
         for name, entry in vocabulary.items():
             if entry["phrases"]:
                 self._lemma.add(name, list(nlp.pipe(p.lower() for p in entry["phrases"])))
             if entry["words"]:
                 self._lower.add(name, [nlp.make_doc(w.lower()) for w in entry["words"]])
-            if entry["exclude"]:
-                self._exclude.add(name, list(nlp.pipe(p.lower() for p in entry["exclude"])))
-            if entry["patterns"]:
+            phrases = [p for p in entry["exclude"] if isinstance(p, str)]
+            if phrases:
+                self._exclude.add(name, list(nlp.pipe(p.lower() for p in phrases)))
+            for matcher, patterns in ((self._tokens, entry["patterns"]),
+                                      (self._exclude_tokens,
+                                       [p for p in entry["exclude"] if isinstance(p, list)])):
                 try:
-                    self._tokens.add(name, entry["patterns"])
+                    if patterns:
+                        matcher.add(name, patterns)
                 except (ValueError, TypeError) as exc:
                     raise InputError(f"touchpoint {name!r}: invalid spaCy token pattern: {exc}"
                                      ) from exc
+            self._senses[name] = [
+                ({self._lemmas(t) for t in rule["terms"]},
+                 {self._lemmas(w) for w in rule.get("near", rule.get("unless_near", []))},
+                 "near" in rule, rule["window"]) for rule in entry["context"]]
         # matchers without patterns warn when called: skip them
         self._active = [m for m in (self._lemma, self._lower, self._tokens) if len(m)]
+        self._blocking = [m for m in (self._exclude, self._exclude_tokens) if len(m)]
+
+    def _lemmas(self, phrase: str) -> str:
+        return " ".join(token.lemma_ or token.lower_ for token in self._nlp(phrase.lower()))
+
+    def _sense_ok(self, name: str, doc: Doc, start: int, end: int) -> bool:
+        """Whether the ``context`` rules of ``name`` keep the match ``doc[start:end]``."""
+        rules = self._senses.get(name)
+        if not rules:
+            return True
+        span = doc[start:end]
+        keys = {" ".join(t.lemma_ or t.lower_ for t in span), span.text.lower()}
+        for terms, words, needed, window in rules:
+            if not keys & terms:
+                continue
+            around = _sentence_window(doc, start, end, window)
+            seen = {t.lemma_ for t in around} | {t.lower_ for t in around}
+            seen |= {f"{a.lemma_} {b.lemma_}" for a, b in pairwise(around)}
+            if bool(seen & words) != needed:
+                return False
+        return True
 
     def match(self, doc: Doc) -> list[tuple[str, int, int]]:
         """Every ``(touchpoint, start_char, end_char)`` match in a doc of :meth:`docs`."""
         strings = self._nlp.vocab.strings
         blocked: dict[str, list[tuple[int, int]]] = {}
-        for key, start, end in (self._exclude(doc) if len(self._exclude) else ()):
-            blocked.setdefault(strings[key], []).append((start, end))
+        for matcher in self._blocking:
+            for key, start, end in matcher(doc):
+                blocked.setdefault(strings[key], []).append((start, end))
         found: list[tuple[str, int, int]] = []
         for matcher in self._active:
             for key, start, end in matcher(doc):
                 name = strings[key]
                 if any(s < end and start < e for s, e in blocked.get(name, ())):
+                    continue
+                if not self._sense_ok(name, doc, start, end):
                     continue
                 span = doc[start:end]
                 found.append((name, span.start_char, span.end_char))
@@ -231,6 +291,22 @@ class TouchpointMatcher:
         order = {name: i for i, name in enumerate(self.names)}
         return [sorted({name for name, _, _ in spans}, key=order.__getitem__)
                 for spans in self.find_spans(texts)]
+
+
+def _sentence_window(doc: Doc, start: int, end: int, window: int) -> list[Any]:
+    """The tokens up to ``window`` before and after ``doc[start:end]``, within its sentence
+    (``.``, ``!``, ``?`` and ``;`` end one); the match itself is left out."""
+    before: list[Any] = []
+    for token in reversed(doc[max(0, start - window):start]):
+        if token.text in _SENTENCE_END:
+            break
+        before.insert(0, token)
+    after: list[Any] = []
+    for token in doc[end:end + window]:
+        if token.text in _SENTENCE_END:
+            break
+        after.append(token)
+    return before + after
 
 
 def _lower(text: str) -> str:
