@@ -42,10 +42,11 @@ def test_report_structure_and_images(labeled: pd.DataFrame, tmp_path: Path,
     page = path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     for heading in ("Overall shares", "Shares by channel", "Misery and Magic by touchpoint",
-                    "Terms that drive Misery", "Examples by touchpoint"):
+                    "Terms that drive Misery", "Terms that drive Magic",
+                    "Examples by touchpoint"):
         assert f"<h2>{heading}</h2>" in page
     images = _images(page)
-    assert len(images) == page.count("<img ") == 4
+    assert len(images) == page.count("<img ") == 5
     assert all(img.ndim == 3 and img.shape[0] > 100 and img.std() > 0.01 for img in images)
     assert "<script>alert" not in page
     small = mn.report(labeled.head(12), by=None, output=tmp_path / "s.html", n_examples=50,
@@ -70,13 +71,52 @@ def test_report_writes_the_touchpoint_moments_as_csv(labeled: pd.DataFrame, tmp_
     assert all(e in evidence for e in table["misery_example"] if e)
 
 
+def _terms_shown(page: str, label: str) -> list[str]:
+    table = re.search(rf'<table id="{label}-terms">.*?<tbody>(.*?)</tbody>', page, re.S)
+    assert table is not None, f"no {label} terms table"
+    return re.findall(r"<tr><td>([^<]*)</td>", table.group(1))
+
+
+def test_drive_terms_carry_the_label_and_are_no_stop_words(
+        labeled: pd.DataFrame, tmp_path: Path, default_model: mn.MomentClassifier) -> None:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    page = mn.report(labeled, by=None, output=tmp_path / "r.html", model=default_model,
+                     n_boot=10).read_text(encoding="utf-8")
+    for label in ("misery", "magic"):
+        terms = _terms_shown(page, label)
+        assert len(terms) >= 5
+        words = [term.removeprefix("not ") for term in terms]
+        assert not [w for w in words if w in STOP_WORDS], terms
+        # each term is more frequent in the label's comments than in the others
+        holds = labeled["comment"].str.lower()
+        for term in terms[:5]:
+            has = holds.str.contains(rf"\b{re.escape(term.split()[-1])}\b", regex=True)
+            share_in = has[labeled["moment"] == label].mean()
+            share_out = has[labeled["moment"] != label].mean()
+            assert share_in > share_out, (label, term)
+    common = {"was", "wanted", "looked", "too", "no", "back", "the", "not", "this"}
+    assert not common & set(_terms_shown(page, "misery"))
+
+
+def test_touchpoints_of_few_moments_carry_a_warning(
+        labeled: pd.DataFrame, tmp_path: Path, default_model: mn.MomentClassifier) -> None:
+    page = mn.report(labeled.head(20), by=None, output=tmp_path / "r.html", model=default_model,
+                     n_boot=10).read_text(encoding="utf-8")
+    warning = re.search(r'<p class="warn" id="small-touchpoints">(.*?)</p>', page, re.S)
+    assert warning is not None and "Too few moments" in warning.group(1)
+    table = pd.read_csv(tmp_path / "r_touchpoints.csv", keep_default_na=False)
+    for name, n in zip(table["touchpoint"], table["moments"]):
+        assert f"{name} (n={n})" in warning.group(1)
+
+
 def test_report_reads_a_labeled_csv_from_the_cli(labeled: pd.DataFrame, tmp_path: Path) -> None:
     source = tmp_path / "labeled.csv"
     labeled.head(60).to_csv(source, index=False)
     out = tmp_path / "report.html"
     assert main(["report", str(source), "--text-column", "comment", "--by", "channel", "-o",
                  str(out)]) == 0
-    assert len(_images(out.read_text(encoding="utf-8"))) == 4
+    assert len(_images(out.read_text(encoding="utf-8"))) == 5
     exists = main(["report", str(source), "--text-column", "comment", "-o", str(out)])
     assert exists == 2  # no --force
 

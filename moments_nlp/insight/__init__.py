@@ -2,8 +2,9 @@
 
 Explanations (``explain``), touchpoints (``touchpoint_matcher``), moments per touchpoint
 (``moments``), shares of each label corrected for the model's errors (``shares`` with EM and the
-bootstrap, ``kde_shares`` with KDEy-ML), and the HTML report (``report``, with its share
-sections in ``_report_shares`` and its charts in ``_report_charts``).
+bootstrap, ``kde_shares`` with KDEy-ML), the terms that carry a label (``drive_terms``), and
+the HTML report (``report``, with its share sections in ``_report_shares`` and its charts in
+``_report_charts``).
 
 May import: ``model``, ``text`` and the base. Not ``training`` or ``io`` (siblings or above).
 """

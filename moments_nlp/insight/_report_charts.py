@@ -107,14 +107,22 @@ def group_figure(groups: dict[str, pd.DataFrame], by: str, *, small: int) -> Any
     return fig
 
 
-def touchpoint_figure(rates: pd.DataFrame) -> Any:
-    """Misery and Magic share of the moments of each touchpoint."""
+def touchpoint_figure(rates: pd.DataFrame, *, small: int = 0) -> Any:
+    """Misery and Magic share of the moments of each touchpoint; touchpoints of fewer than
+    ``small`` moments are drawn pale and marked in their tick label."""
     fig = _figure(8, 0.42 * max(len(rates), 1) + 1.9)
     ax = fig.subplots()
     y = np.arange(len(rates))
-    ax.barh(y - 0.2, rates["misery_share"], 0.4, color=COLORS["misery"], label="Misery")
-    ax.barh(y + 0.2, rates["magic_share"], 0.4, color=COLORS["magic"], label="Magic")
-    ax.set_yticks(y, [f"{name} (n={n})" for name, n in zip(rates.index, rates["moments"])])
+    counts = rates["moments"].to_numpy()
+    alpha = np.where(counts < small, 0.35, 1.0)
+    for offset, column, label in ((-0.2, "misery_share", "misery"),
+                                  (0.2, "magic_share", "magic")):
+        bars = ax.barh(y + offset, rates[column], 0.4, color=COLORS[label],
+                       label=DISPLAY_NAMES.get(label, label).replace("Moment of ", ""))
+        for bar, a in zip(bars, alpha):
+            bar.set_alpha(float(a))
+    ax.set_yticks(y, [f"{name} (n={n}, too few)" if n < small else f"{name} (n={n})"
+                      for name, n in zip(rates.index, counts)])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the moments of the touchpoint")
@@ -123,12 +131,13 @@ def touchpoint_figure(rates: pd.DataFrame) -> Any:
     return fig
 
 
-def terms_figure(terms: list[tuple[str, float]]) -> Any:
-    """The terms that drive Misery, with their summed weights."""
+def terms_figure(terms: list[tuple[str, float]], name: str = "Misery",
+                 color: str = COLORS["misery"]) -> Any:
+    """The terms that drive a label (``name``), with their scores."""
     fig = _figure(7, 0.32 * max(len(terms), 1) + 1.4)
     ax = fig.subplots()
-    ax.barh([t for t, _ in terms], [w for _, w in terms], color=COLORS["misery"])
+    ax.barh([t for t, _ in terms], [w for _, w in terms], color=color)
     ax.invert_yaxis()
-    ax.set_xlabel("summed weight toward Misery (log-odds)")
-    ax.set_title("Terms that drive Misery")
+    ax.set_xlabel("log-odds against the other labels (z-score)")
+    ax.set_title(f"Terms that drive {name}")
     return fig

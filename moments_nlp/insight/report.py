@@ -12,9 +12,12 @@ labeled first) and writes a single HTML file with the charts embedded as base64 
    30 comments;
 3. the share of Misery (and Magic) among the moments of each touchpoint
    (:func:`moments_nlp.insight.moments.moments`: one moment per comment and touchpoint, read from
-   its own clause), with counts; the same table is written as CSV beside the HTML file
-   (``report.html`` -> ``report_touchpoints.csv``);
-4. the terms that drive Misery (:mod:`moments_nlp.insight.explain`, summed over Misery comments);
+   its own clause), with counts and a warning for touchpoints of fewer than 30 moments; the
+   same table is written as CSV beside the HTML file (``report.html`` ->
+   ``report_touchpoints.csv``);
+4. the terms that drive Misery and those that drive Magic
+   (:func:`moments_nlp.insight.drive_terms.drive_terms`: stop words left out, ranked by their
+   log-odds against the other labels), as a chart and a table;
 5. a few example evidence spans per touchpoint, taken from the moments, each comment once.
 
 Every piece of user text is HTML-escaped.
@@ -43,6 +46,7 @@ import pandas as pd
 from moments_nlp._texts import as_text_list, is_blank
 from moments_nlp.errors import ColumnNotFoundError, InputError, require
 from moments_nlp.insight._report_charts import (
+    COLORS,
     group_figure,
     png,
     share_figure,
@@ -56,6 +60,7 @@ from moments_nlp.insight._report_shares import (
     counted_shares,
     shares_table,
 )
+from moments_nlp.insight.drive_terms import drive_terms
 from moments_nlp.labels import DISPLAY_NAMES, LABELS
 from moments_nlp.text._non_answers import non_answer_mask
 
@@ -76,17 +81,36 @@ padding:.5rem .8rem;margin:.6rem 0}.warn-tag{background:#fff4d6;color:#7a5a00;
 font-size:.8em;padding:0 .3rem;border-radius:3px}"""
 
 
-def _misery_terms(model: MomentEstimator, texts: list[str], top: int) -> list[tuple[str, float]]:
-    from moments_nlp.insight.explain import explain
+def _terms_section(frame: pd.DataFrame, text_column: str, label: str, top: int) -> list[str]:
+    """Heading, chart and table of the terms that drive ``label`` (stop words left out)."""
+    name = DISPLAY_NAMES.get(label, label).replace("Moment of ", "")
+    out = [f"<h2>Terms that drive {html.escape(name)}</h2>"]
+    terms = drive_terms(frame[text_column].tolist(), frame["moment"].tolist(), label, top=top)
+    if not terms:
+        return [*out, f"<p class=\"note\">No comment was labeled {html.escape(name)}.</p>"
+                if not (frame["moment"] == label).any() else
+                f"<p class=\"note\">No term stands out in the {html.escape(name)} comments.</p>"]
+    rows = "".join(f"<tr><td>{html.escape(t.term)}</td><td>{t.score:.1f}</td>"
+                   f"<td>{t.n_label}</td><td>{t.n_other}</td></tr>" for t in terms)
+    return [*out, png(terms_figure([(t.term, t.score) for t in terms], name, COLORS[label]),
+                      f"terms that drive {name.lower()}"),
+            f"<table id=\"{label}-terms\"><thead><tr><th>term</th><th>score (z)</th>"
+            f"<th>{html.escape(name)} comments with it</th><th>other comments with it</th></tr>"
+            f"</thead><tbody>{rows}</tbody></table>",
+            "<p class=\"note\">Words (stop words left out) far more frequent in these comments "
+            "than in the others: the z-score of their log-odds ratio against the other labels "
+            "(informative Dirichlet prior), so a word every comment holds scores near zero.</p>"]
 
-    totals: dict[str, list[Any]] = {}
-    for terms in explain(model, texts, top=None, label="misery"):
-        for name, weight in terms:
-            if weight > 0 and not name.startswith("("):
-                entry = totals.setdefault(name.lower(), [name.lower(), 0.0])
-                entry[1] += weight
-    ranked = sorted(totals.values(), key=lambda item: -item[1])[:top]
-    return [(str(name), float(weight)) for name, weight in ranked]
+
+def _small_touchpoints_warning(rates: pd.DataFrame) -> str:
+    small = rates[rates["moments"] < SMALL_GROUP]
+    if small.empty:
+        return ""
+    names = ", ".join(f"{html.escape(str(t))} (n={int(n)})" for t, n in small["moments"].items())
+    return (f"<p class=\"warn\" id=\"small-touchpoints\">&#9888; Too few moments to read: "
+            f"{names}. With fewer than {SMALL_GROUP} moments a touchpoint's share can sit at 0% "
+            "or 100% by chance; its pale bars are printed but should not be compared with the "
+            "others.</p>")
 
 
 def _examples_table(rows: pd.DataFrame, order: list[str], n_examples: int) -> str:
@@ -208,14 +232,14 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
         File to write (replaced if it exists).
     text_column : str, default "comment"
     model : MomentClassifier, optional
-        The model that labeled the table, for the corrected estimate and the Misery terms;
+        The model that labeled the table, for the corrected estimate;
         default ``mn.load()``.
     vocabulary : dict or path, optional
         Extra touchpoints, as in :func:`moments_nlp.insight.touchpoint_matcher.touchpoints`.
         Touchpoints are always found again in the text, with their moments
         (:func:`moments_nlp.insight.moments.moments`).
     n_examples, n_terms, n_boot : int
-        Example evidence spans per touchpoint (each comment shown once), Misery terms shown,
+        Example evidence spans per touchpoint (each comment shown once), terms shown per label,
         bootstrap resamples of the corrected estimate.
     title : str
     corrected : bool or None, default None
@@ -302,16 +326,15 @@ def report(labeled: pd.DataFrame, by: str | None = "channel", output: str | Path
     path.parent.mkdir(parents=True, exist_ok=True)
     rates.to_csv(path.with_name(f"{path.stem}_touchpoints.csv"))
     parts += ["<h2>Misery and Magic by touchpoint</h2>",
-              png(touchpoint_figure(rates), "misery and magic rates per touchpoint"),
+              png(touchpoint_figure(rates, small=SMALL_GROUP),
+                  "misery and magic rates per touchpoint"),
+              _small_touchpoints_warning(rates),
               "<p class=\"note\">Each comment gives one moment per touchpoint it mentions, "
               "read from the clause that mentions it (<code>mn.moments</code>), so a comment "
               "with good food and slow service counts as Magic for food and Misery for waiting. "
               f"The table is also in {html.escape(path.stem)}_touchpoints.csv.</p>"]
-    misery_texts = frame.loc[frame["moment"] == "misery", text_column].astype(str).tolist()
-    terms = _misery_terms(model, misery_texts, n_terms) if misery_texts else []
-    parts.append("<h2>Terms that drive Misery</h2>")
-    parts.append(png(terms_figure(terms), "terms that drive misery") if terms else
-                 "<p class=\"note\">No comment was labeled Misery.</p>")
+    for label in ("misery", "magic"):
+        parts += _terms_section(frame, text_column, label, n_terms)
     parts += ["<h2>Examples by touchpoint</h2>", _examples_table(found, order, n_examples)]
     page = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
