@@ -29,6 +29,7 @@ from moments_nlp.classifier import MomentClassifier, load
 from moments_nlp.errors import (
     ColumnNotFoundError,
     InputError,
+    InputWarning,
     ModelIntegrityError,
     MomentsError,
     TrainingDataError,
@@ -39,6 +40,7 @@ from moments_nlp.insight.moments import moments
 from moments_nlp.insight.report import report
 from moments_nlp.insight.touchpoint_matcher import touchpoints
 from moments_nlp.io.batch import LabelSummary, label_file
+from moments_nlp.io.feedback import read_feedback
 from moments_nlp.labels import DISPLAY_NAMES, LABELS, normalize_labels
 from moments_nlp.train import train, train_file
 from moments_nlp.training.compare import ComparisonResult, compare_models
@@ -57,6 +59,7 @@ __all__ = [
     "ComparisonResult",
     "EvaluationReport",
     "InputError",
+    "InputWarning",
     "LabelSummary",
     "ModelIntegrityError",
     "MomentClassifier",
@@ -71,6 +74,7 @@ __all__ = [
     "load",
     "moments",
     "normalize_labels",
+    "read_feedback",
     "report",
     "touchpoints",
     "train",

@@ -28,13 +28,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from moments_nlp.errors import ModelIntegrityError
+from moments_nlp.errors import ModelIntegrityError, OutputExistsError, option
 from moments_nlp.insight.explain import explain as explain_texts
 from moments_nlp.insight.shares import estimate_shares as shares_of
 from moments_nlp.io._label_table import label_table
-from moments_nlp.labels import labeled_texts
+from moments_nlp.labels import LABELS, labeled_texts
 from moments_nlp.model.estimator import MomentEstimator
 from moments_nlp.model.persist import load_model, save_model
 from moments_nlp.training._warmstart import WarmStartEstimator
@@ -90,6 +91,13 @@ class MomentClassifier(MomentEstimator):
         Weight (0 to 1) of a long text's sentences in its label, at prediction time only: a
         text of 30+ words and 2+ sentences blends its probabilities with the mean of its
         sentences' (:mod:`moments_nlp.model._sentence_vote`). The shipped default uses 0.5.
+    encoder : str or None, default None
+        The accurate tier (:mod:`moments_nlp.model.encoder`): ``"accurate"`` (the shipped
+        fine-tuned sentence encoder) or a folder holding one. ``fit`` then also embeds the texts
+        and fits a calibrated linear head on the vectors, and every prediction pools the two
+        opinions in log space. Needs only ``onnxruntime`` and ``tokenizers``, never torch.
+    encoder_weight : float, default 0.5
+        The encoder's share (0 to 1) of the pooled log-probabilities.
 
     Attributes
     ----------
@@ -114,12 +122,16 @@ class MomentClassifier(MomentEstimator):
 
     def label(self, df: Any, text_column: str = "comment", *,
               min_confidence: float | None = None, explain: bool = False,
-              touchpoints: bool = False, moments: bool = False) -> Any:
-        """Label a table: a copy of ``df`` plus ``moment``, ``confidence``, ``p_<label>`` and
-        ``familiarity``.
+              touchpoints: bool = False, moments: bool = False, skip_rows: int | None = None,
+              overwrite: bool = False) -> Any:
+        """Label a table: a copy of ``df`` plus ``moment``, ``confidence``, ``p_<label>``,
+        ``familiarity``, ``non_answer``, ``needs_review`` and ``language_ok``.
 
         ``confidence`` is the top probability, lowered for texts whose words the model mostly
         never saw (``familiarity`` below :data:`~moments_nlp.model.estimator.FAMILIAR`).
+        ``needs_review`` is True where it is below ``min_confidence``. ``language_ok`` is False
+        for a text that does not read as English (:mod:`moments_nlp.text._language`): the model
+        reads English only, and its label of such a text says little.
 
         Every row and column of ``df`` is kept, in order. Rows whose text is missing or blank get
         ``<NA>`` as label and NaN scores, never a guess. A non-answer (``"No comment"``,
@@ -128,12 +140,20 @@ class MomentClassifier(MomentEstimator):
         ``familiarity``, ``non_answer=True`` and never ``needs_review``. A Dask DataFrame gives
         back a lazy Dask DataFrame with the same columns.
 
+        A DataFrame gets the checks ``moments-nlp label`` gives a file; read the file with
+        :func:`moments_nlp.read_feedback` to get the same rows and cells as the command, and so
+        the same labels (``pandas.read_csv`` turns ``N/A`` into a blank, for one).
+
         Parameters
         ----------
         df : pandas.DataFrame or dask.dataframe.DataFrame
         text_column : str, default "comment"
+            The column of texts; a dotted path such as ``response.comment`` reads a field of
+            the dicts in column ``response`` (nested JSONL records). A column holding dicts or
+            lists is an error naming the rows.
         min_confidence : float, optional
-            Rows whose confidence is below this get ``needs_review=True`` (column added).
+            From 0 to 1: rows whose confidence is below it get ``needs_review=True``.
+            Default 0.5.
         explain : bool, default False
             Add ``explanation``: the top terms behind each label (:meth:`explain`), as text.
         touchpoints : bool, default False
@@ -144,6 +164,15 @@ class MomentClassifier(MomentEstimator):
             Also return the moments per touchpoint (:func:`moments_nlp.insight.moments.moments`,
             with the table's index as ``text_id``): the result is then a pair
             ``(labeled, moments)``, both lazy for a Dask DataFrame.
+        skip_rows : int, optional
+            Leave out this many first rows: an export's header rows read as data (a Qualtrics
+            export's question texts and ``{"ImportId": ...}`` row: ``skip_rows=2``). By default
+            such rows are detected and warned about
+            (:class:`~moments_nlp.errors.InputWarning`),
+            and labeled; ``0`` turns the check off.
+        overwrite : bool, default False
+            Replace the columns labeling adds when ``df`` has them already (a labeled table);
+            without it, that is an error.
 
         Examples
         --------
@@ -151,9 +180,41 @@ class MomentClassifier(MomentEstimator):
         >>> out = mn.load().label(pd.DataFrame({"comment": ["Amazing staff!", None]}))
         >>> out["moment"].tolist()
         ['magic', <NA>]
+        >>> mn.load().label(out)
+        Traceback (most recent call last):
+        ...
+        moments_nlp.errors.InputError: the input already has columns ['moment', ...
         """
         return label_table(self, df, text_column, min_confidence=min_confidence, explain=explain,
-                           touchpoints=touchpoints, moments=moments)
+                           touchpoints=touchpoints, moments=moments, skip_rows=skip_rows,
+                           overwrite=overwrite)
+
+    def __call__(self, texts: Iterable[object]) -> list[dict[str, Any]]:
+        """Label a list of texts in one call: one ``{"label", "score"}`` dict per text.
+
+        Like a Hugging Face ``pipeline``: ``label`` is :meth:`predict`'s label and ``score`` its
+        calibrated probability (the top of :meth:`predict_proba`). A blank text gets
+        ``{"label": None, "score": None}``; a non-answer is ``ordinary`` with score 1.0. For
+        the other columns (familiarity, review and language flags) use :meth:`label`.
+
+        Examples
+        --------
+        >>> import moments_nlp as mn
+        >>> clf = mn.load()
+        >>> [(r["label"], round(r["score"], 2)) for r in clf(["The crew was wonderful"])]
+        [('magic', 0.98)]
+        >>> clf(["", "n/a"])
+        [{'label': None, 'score': None}, {'label': 'ordinary', 'score': 1.0}]
+        """
+        proba = self.predict_proba(texts).to_numpy()
+        out: list[dict[str, Any]] = []
+        for row in proba:
+            if np.isnan(row).any():
+                out.append({"label": None, "score": None})
+            else:
+                best = int(row.argmax())
+                out.append({"label": LABELS[best], "score": float(row[best])})
+        return out
 
     def explain(self, X: Iterable[object], *, top: int | None = 5,
                 label: str | None = None) -> list[list[tuple[str, float]]]:
@@ -188,12 +249,33 @@ class MomentClassifier(MomentEstimator):
         return evaluate_predictions(truth, scores)
 
     def save(self, path: str | Path, *, format: str = "skops",
-             card: dict[str, Any] | None = None) -> Path:
+             card: dict[str, Any] | None = None, overwrite: bool = False) -> Path:
         """Save to a model folder (estimator file + ``card.json``); returns the folder.
 
         ``format="skops"`` (default) can be loaded without running code from the file;
         ``format="joblib"`` is a pickle, which runs code when loaded: only load your own.
+        A folder that exists and is not empty is replaced only with ``overwrite=True``
+        (``--force`` on the command line).
+
+        Raises
+        ------
+        OutputExistsError
+            If ``path`` is a non-empty folder (or a file) and ``overwrite`` is False.
+
+        Examples
+        --------
+        >>> import tempfile, moments_nlp as mn
+        >>> folder = mn.load().save(tempfile.mkdtemp() + "/model")
+        >>> mn.load().save(folder)
+        Traceback (most recent call last):
+        ...
+        moments_nlp.errors.OutputExistsError: .../model exists and is not empty; pass ...
         """
+        target = Path(path)
+        if not overwrite and (target.is_file() or (target.is_dir() and any(target.iterdir()))):
+            raise OutputExistsError(f"{target} exists and is not empty; pass ",
+                                    option("overwrite", True, flag="--force"),
+                                    " to replace it")
         return save_model(self, path, format=format, card=card)
 
 

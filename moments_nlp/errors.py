@@ -47,6 +47,7 @@ __all__ = [
     "ModelIntegrityError",
     "UntrustedModelError",
     "MissingExtraError",
+    "InputWarning",
     "ModelVersionWarning",
     "OutputExistsError",
     "Hint",
@@ -162,6 +163,10 @@ class OutputExistsError(MomentsError, FileExistsError):
 
 class MissingExtraError(MomentsError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+class InputWarning(UserWarning):
+    """Input that is labeled as asked but looks wrong (an export's header rows as data, ...)."""
 
 
 class ModelVersionWarning(UserWarning):

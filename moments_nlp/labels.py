@@ -28,6 +28,8 @@ __all__ = [
     "normalize_label",
     "normalize_labels",
     "labeled_texts",
+    "nps_to_label",
+    "score_labels",
     "stars_to_label",
 ]
 
@@ -193,6 +195,25 @@ def labeled_texts(texts: Iterable[object], labels: Iterable[object], *,
     return [t for t, _ in pairs], [lab for _, lab in pairs]
 
 
+def _scale_to_label(values: Iterable[object], mapping: dict[int, str], what: str) -> list[str]:
+    out: list[str] = []
+    bad: Counter[str] = Counter()
+    for value in values:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            number = float("nan")
+        if number.is_integer() and int(number) in mapping:
+            out.append(mapping[int(number)])
+        else:
+            bad[repr(value)] += 1
+            out.append("")
+    if bad:
+        listed = ", ".join(f"{name} ({count}x)" for name, count in bad.most_common(20))
+        raise UnknownLabelError(f"{what}; got {listed}")
+    return out
+
+
 def stars_to_label(values: Iterable[object]) -> list[str]:
     """Map star ratings to labels: 1-2 -> misery, 3 -> ordinary, 4-5 -> magic.
 
@@ -216,19 +237,51 @@ def stars_to_label(values: Iterable[object]) -> list[str]:
     ['misery', 'ordinary', 'magic']
     """
     mapping = {1: "misery", 2: "misery", 3: "ordinary", 4: "magic", 5: "magic"}
-    out: list[str] = []
-    bad: Counter[str] = Counter()
-    for value in values:
-        try:
-            number = float(str(value).strip())
-        except ValueError:
-            number = float("nan")
-        if number.is_integer() and int(number) in mapping:
-            out.append(mapping[int(number)])
-        else:
-            bad[repr(value)] += 1
-            out.append("")
-    if bad:
-        listed = ", ".join(f"{name} ({count}x)" for name, count in bad.most_common(20))
-        raise UnknownLabelError(f"star ratings must be whole numbers 1-5; got {listed}")
-    return out
+    return _scale_to_label(values, mapping, "star ratings must be whole numbers 1-5")
+
+
+def nps_to_label(values: Iterable[object]) -> list[str]:
+    """Map NPS answers (0-10, "how likely are you to recommend us?") to labels.
+
+    Detractors 0-6 -> misery, passives 7-8 -> ordinary, promoters 9-10 -> magic.
+
+    Parameters
+    ----------
+    values : iterable of object
+        Scores on the 0 to 10 scale (ints, floats with no fraction, or their strings).
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    UnknownLabelError
+        If a value is not a whole number from 0 to 10; the message lists them with counts.
+
+    Examples
+    --------
+    >>> nps_to_label([0, "6", 7, 8.0, "9", 10])
+    ['misery', 'misery', 'ordinary', 'ordinary', 'magic', 'magic']
+    """
+    mapping = {score: "misery" if score <= 6 else "ordinary" if score <= 8 else "magic"
+               for score in range(11)}
+    return _scale_to_label(values, mapping, "NPS scores must be whole numbers 0-10")
+
+
+def score_labels(values: Iterable[object], *, from_stars: bool = False,
+                 from_nps: bool = False) -> list[str]:
+    """Labels from label values, star ratings (``from_stars``) or NPS scores (``from_nps``).
+
+    Examples
+    --------
+    >>> score_labels(["positive", "MISERY"]), score_labels([9], from_nps=True)
+    (['magic', 'misery'], ['magic'])
+    """
+    if from_stars and from_nps:
+        raise UnknownLabelError("from_stars and from_nps are two readings of a score: pass one")
+    if from_stars:
+        return stars_to_label(values)
+    if from_nps:
+        return nps_to_label(values)
+    return normalize_labels(values)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from moments_nlp.classifier import MomentClassifier, WarmStartClassifier
+from moments_nlp.errors import OutputExistsError, option
 from moments_nlp.io.read import read_table
 from moments_nlp.model._held_out import reference_from_proba
 from moments_nlp.model.persist import sha256_file
@@ -57,7 +58,8 @@ __all__ = [
 
 def train(texts: Iterable[object], labels: Iterable[object], *,
           sources: list[dict[str, str]] | None = None, base: Any = None,
-          cv_folds: int = 0, from_stars: bool = False, conflicts: str = "error",
+          cv_folds: int = 0, from_stars: bool = False, from_nps: bool = False,
+          conflicts: str = "error",
           duplicates: str = "keep", sample_weight: Iterable[float] | None = None,
           groups: Iterable[object] | None = None,
           calibration_weight: Iterable[float] | None = None, show_progress: bool | None = None,
@@ -72,8 +74,9 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
     ----------
     texts : iterable of str
     labels : iterable
-        Any known label spelling (see :func:`moments_nlp.labels.normalize_labels`), or 1-5 star
-        ratings with ``from_stars=True``.
+        Any known label spelling (see :func:`moments_nlp.labels.normalize_labels`), 1-5 star
+        ratings with ``from_stars=True``, or 0-10 NPS scores with ``from_nps=True`` (0-6
+        misery, 7-8 ordinary, 9-10 magic).
     sources : list of dict, optional
         Where the data came from (``name``, ``license``), recorded in the card.
     base : MomentClassifier, path or "default", optional
@@ -81,13 +84,14 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
         :class:`moments_nlp.training._warmstart.WarmStartClassifier`). Pays off with a few hundred
         labels in a new domain.
     cv_folds : int, default 0
-        With ``k >= 2``, also run stratified k-fold cross-validation and store the report in
+        The same default as ``moments-nlp train --cv``. With ``k >= 2``, also run
+        stratified k-fold cross-validation and store the report in
         ``card_["metrics"]["cross_validated"]`` (costs k extra fits), and the reference shares
         fitted on the out-of-fold probabilities in ``card_["shares_reference"]``, which
         :meth:`MomentClassifier.estimate_shares` with ``method="em"`` then prefers to the
         cheaper held-out fit every model stores in ``shares_reference_`` (its default
         method, KDE, uses the held-out sample instead; see :mod:`moments_nlp.insight.shares`).
-    from_stars, conflicts, duplicates
+    from_stars, from_nps, conflicts, duplicates
         See :func:`validate_training_data`.
     sample_weight : iterable of float, optional
         One weight per row (see :meth:`MomentClassifier.fit`); the rows must all survive
@@ -100,8 +104,9 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
         One weight per row in the temperature fit only (see :meth:`MomentClassifier.fit`);
         like ``sample_weight``, the rows must all survive validation.
     show_progress : bool, optional
-        A progress bar over the stages and folds of the fit: None (default) shows it on a
-        terminal once the fit has taken two seconds; True always, False never.
+        A progress bar over the stages and folds of the fit, and one over the
+        cross-validation folds (each fold's fit shows its stages): None (default) shows them
+        on a terminal once a fit has taken two seconds; True always, False never.
     **options
         Parameters of :class:`MomentClassifier` (``C``, ``ngram_max``, ``cv`` ...).
 
@@ -120,8 +125,8 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
     estimator = make_estimator(base, options, plain=MomentClassifier, warm=WarmStartClassifier)
     minimum = max(estimator.cv, cv_folds, 2)
     text_list, label_list, summary = validate_training_data(
-        texts, labels, from_stars=from_stars, conflicts=conflicts, duplicates=duplicates,
-        min_per_class=minimum,
+        texts, labels, from_stars=from_stars, from_nps=from_nps, conflicts=conflicts,
+        duplicates=duplicates, min_per_class=minimum,
     )
     summary["sha256"] = data_sha256(text_list, label_list)
     weights = _per_row("sample_weight", sample_weight, len(text_list))
@@ -134,7 +139,8 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
         card["base"] = clf.base_info_()
     if cv_folds >= 2:
         report, oof = cross_validate(text_list, label_list, folds=cv_folds,
-                                     base=getattr(clf, "base", None), **options)
+                                     base=getattr(clf, "base", None),
+                                     show_progress=show_progress, **options)
         card["metrics"] = {"cross_validated": {**report.to_dict(), "folds": cv_folds}}
         # the class balance these probabilities are calibrated to (estimate_shares' reference)
         card["shares_reference"] = reference_from_proba(oof, label_list)
@@ -143,20 +149,25 @@ def train(texts: Iterable[object], labels: Iterable[object], *,
 
 
 def train_file(input: str | Path, *, text_column: str, label_column: str,
-               from_stars: bool = False, conflicts: str = "error", duplicates: str = "keep",
-               cv_folds: int = 5, base: Any = None, output: str | Path | None = None,
-               format: str = "skops", plots: bool = False, show_progress: bool | None = None,
-               read_options: dict[str, Any] | None = None, **options: Any) -> MomentClassifier:
+               from_stars: bool = False, from_nps: bool = False, conflicts: str = "error",
+               duplicates: str = "keep", cv_folds: int = 0, base: Any = None,
+               output: str | Path | None = None, format: str = "skops", plots: bool = False,
+               show_progress: bool | None = None, read_options: dict[str, Any] | None = None,
+               overwrite: bool = False, **options: Any) -> MomentClassifier:
     """Train from a labeled file (csv, tsv, jsonl, parquet, xlsx) and save the model folder.
 
     Parameters
     ----------
     input : str or Path
     text_column, label_column : str
-    from_stars, conflicts, duplicates, cv_folds, base, show_progress
-        As in :func:`train`; the cross-validated report is on by default here.
+    from_stars, from_nps, conflicts, duplicates, cv_folds, base, show_progress
+        As in :func:`train` (no cross-validated report unless ``cv_folds`` is 2 or more, as
+        there and on the command line).
     output : str or Path, optional
         Model folder to write (nothing is saved without it).
+    overwrite : bool, default False
+        Replace ``output`` when it is a folder that is not empty (else an error, before any
+        fit).
     format : {"skops", "joblib"}, default "skops"
     plots : bool, default False
         Save ``confusion.png`` and ``learning_curve.png`` (needs matplotlib, extra ``plot``).
@@ -172,16 +183,20 @@ def train_file(input: str | Path, *, text_column: str, label_column: str,
         With ``card_`` holding the training summary, the file's name and SHA-256 and the
         cross-validated metrics.
     """
+    if output is not None and not overwrite and Path(output).exists() and (
+            not Path(output).is_dir() or any(Path(output).iterdir())):
+        raise OutputExistsError(f"{output} exists and is not empty; pass ",
+                                option("overwrite", True, flag="--force"), " to replace it")
     table = read_table(input, columns=[text_column, label_column], **(read_options or {}))
     clf = train(table[text_column], table[label_column], base=base, cv_folds=cv_folds,
-                from_stars=from_stars, conflicts=conflicts, duplicates=duplicates,
-                show_progress=show_progress, **options)
+                from_stars=from_stars, from_nps=from_nps, conflicts=conflicts,
+                duplicates=duplicates, show_progress=show_progress, **options)
     clf.card_["training"]["file"] = {"name": Path(input).name, "sha256": sha256_file(input),
                                      "rows_read": len(table)}
     if plots and cv_folds >= 2:
         text_list, label_list, _ = validate_training_data(
-            table[text_column], table[label_column], from_stars=from_stars, conflicts=conflicts,
-            duplicates=duplicates, min_per_class=0)
+            table[text_column], table[label_column], from_stars=from_stars, from_nps=from_nps,
+            conflicts=conflicts, duplicates=duplicates, min_per_class=0)
         curve = learning_curve(text_list, label_list, folds=cv_folds,
                                base=getattr(clf, "base", None), **options)
         full = clf.card_["metrics"]["cross_validated"]
@@ -189,7 +204,7 @@ def train_file(input: str | Path, *, text_column: str, label_column: str,
                       "macro_f1": full["macro_f1"]})
         clf.card_["metrics"]["learning_curve"] = curve
     if output is not None:
-        clf.save(output, format=format)
+        clf.save(output, format=format, overwrite=True)  # checked before the fit
         if plots and cv_folds >= 2:
             plot_confusion(clf.card_["metrics"]["cross_validated"], Path(output) / "confusion.png")
             plot_learning_curve(clf.card_["metrics"]["learning_curve"],

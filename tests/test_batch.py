@@ -14,7 +14,7 @@ import pytest
 import moments_nlp as mn
 from moments_nlp.errors import ColumnNotFoundError, InputError
 from moments_nlp.io import EXCEL_CELL_LIMIT, batch, read_table
-from moments_nlp.model.estimator import OUTPUT_COLUMNS
+from moments_nlp.io._label_table import ADDED_COLUMNS
 
 FORMATS = ["csv", "csv.gz", "tsv", "jsonl", "parquet", "xlsx"]
 LONG = "The lounge was lovely but my bag was lost. " * 4_652  # ~200,000 characters
@@ -93,7 +93,7 @@ def test_every_format_pair_keeps_every_row_and_column(
     summary = mn.label_file(source, target, text_column="comment", model=model, chunk_size=4)
 
     out = read_table(target)
-    assert list(out.columns) == [*original.columns, *OUTPUT_COLUMNS]
+    assert list(out.columns) == [*original.columns, *ADDED_COLUMNS]
     assert len(out) == len(original) == summary.rows == 15
     expected = model.label(original, "comment")
     # original columns untouched (as text: formats differ in types), same order
@@ -130,8 +130,10 @@ def test_summary_line_says_what_happened(tmp_path: Path, model: mn.MomentClassif
     assert re.search(r"^15 rows read \(delimiter ',' \(detected\), encoding utf-8 \(detected\)\); "
                      r"12 labeled \(\d+ magic, \d+ ordinary, \d+ misery\); "
                      r"3 non-answers \(n/a, no comment, \.\.\.\) labeled ordinary; "
-                     r"3 blank left unlabeled; \d+ need review; xlsx: 4 characters cleaned, "
-                     r"1 cells cut to 32,767 characters; [\d.]+s \([\d,]+ rows/s\) -> .*out.xlsx$",
+                     r"3 blank left unlabeled; \d+ needs? review; "
+                     r"(\d+ texts? not in English \(language_ok False; the model reads English "
+                     r"only\); )?xlsx: 4 characters cleaned, 1 cell cut to 32,767 characters; "
+                     r"[\d.]+s( \([\d,]+ rows/s\))? -> .*out.xlsx$",
                      line), line
     assert "\n" not in line
 

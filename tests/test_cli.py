@@ -32,7 +32,8 @@ def test_label_sample_survey(tmp_path: Path) -> None:
     source = pd.read_csv(REPO / "data" / "sample_survey.csv", dtype=str, keep_default_na=False)
     labeled = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(labeled.columns) == [*source.columns, "moment", "confidence", "p_magic",
-                                     "p_ordinary", "p_misery", "familiarity", "non_answer"]
+                                     "p_ordinary", "p_misery", "familiarity", "non_answer",
+                                     "needs_review", "language_ok"]
     pd.testing.assert_frame_equal(labeled[source.columns], source)
     blank = source["comment"].str.strip() == ""
     assert (labeled.loc[blank, "moment"] == "").all()
@@ -125,7 +126,8 @@ def test_semicolon_csv_keeps_its_columns(tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     code, out = _label(tmp_path, "semicolon_de.csv", "Kommentar")
     assert code == 0 and "delimiter ';' (detected)" in capsys.readouterr().out
-    labeled = pd.read_csv(out, dtype=str, keep_default_na=False)
+    # written back with the input's delimiter (issue 30)
+    labeled = pd.read_csv(out, sep=";", dtype=str, keep_default_na=False)
     source = pd.read_csv(DATA / "semicolon_de.csv", sep=";", dtype=str, keep_default_na=False)
     pd.testing.assert_frame_equal(labeled[source.columns], source)
     code, out = _label(tmp_path, "semicolon_de.csv", "Kommentar", "--sep", ";", "--force")
@@ -136,7 +138,8 @@ def test_windows_1252_csv_is_read_and_the_encoding_reported(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = _label(tmp_path, "windows_1252.csv", "comment")
     assert code == 0 and "encoding cp1252 (detected)" in capsys.readouterr().out
-    labeled = pd.read_csv(out, dtype=str, keep_default_na=False)  # written as UTF-8
+    # written in the input's encoding (issue 30), so Excel opens it as it opened the input
+    labeled = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="cp1252")
     assert labeled["comment"][0] == "Café très bien – merci “beaucoup”"
     assert labeled["moment"].isin(["magic", "ordinary", "misery"]).all()
     code, out = _label(tmp_path, "windows_1252.csv", "comment", "--encoding", "utf-8", "--force")
@@ -286,7 +289,8 @@ def test_help_shows_defaults_and_says_what_n_process_does(
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "(default: skops)" in text and "(default: 5)" in text and "(default: error)" in text
+    assert "(default: skops)" in text and "(default: error)" in text
+    assert "(default: 0, no report" in text
 
 
 def test_report_requires_the_text_column_like_every_command() -> None:

@@ -52,14 +52,15 @@ def test_labels_are_identical_to_the_pandas_path(client: Any,
     expected = model.label(frame, "comment", min_confidence=0.8)
     lazy = model.label(dd.from_pandas(frame, npartitions=5), text_column="comment",
                        min_confidence=0.8)
-    assert list(lazy.columns) == [*frame.columns, *OUTPUT_COLUMNS, "needs_review"]
-    for column in [*OUTPUT_COLUMNS, "needs_review"]:  # meta matches what partitions hold
+    added = [*OUTPUT_COLUMNS, "needs_review", "language_ok"]
+    assert list(lazy.columns) == [*frame.columns, *added]
+    for column in added:  # meta matches what partitions hold
         assert lazy._meta[column].dtype == expected[column].dtype, column
     got = client.compute(lazy).result()
     assert got["moment"].tolist() == expected["moment"].tolist()
     numeric = [c for c in OUTPUT_COLUMNS[1:] if c != "non_answer"]
     np.testing.assert_allclose(got[numeric], expected[numeric], rtol=1e-12)
-    for column in ("non_answer", "needs_review"):
+    for column in ("non_answer", "needs_review", "language_ok"):
         assert got[column].tolist() == expected[column].tolist()
 
 

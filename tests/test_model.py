@@ -89,14 +89,17 @@ def test_label_keeps_rows_and_columns(small_model: mn.MomentClassifier) -> None:
                       index=[7, 8, 9, 10])
     out = small_model.label(df)
     assert list(out.columns) == ["id", "comment", "moment", "confidence", "p_magic",
-                                 "p_ordinary", "p_misery", "familiarity", "non_answer"]
+                                 "p_ordinary", "p_misery", "familiarity", "non_answer",
+                                 "needs_review", "language_ok"]
     assert list(out.index) == [7, 8, 9, 10] and out["id"].tolist() == [1, 2, 3, 4]
     assert out["moment"].dtype == "string"
     assert out["moment"].isna().tolist() == [False, True, True, False]
     assert out.loc[[8, 9], ["confidence", "p_magic"]].isna().all().all()
     scores = out.loc[[7, 10], ["p_magic", "p_ordinary", "p_misery"]].to_numpy()
     assert np.allclose(scores.sum(axis=1), 1.0)
-    assert "needs_review" not in out and "moment" not in df
+    assert "moment" not in df
+    # needs_review is always there: the default threshold is 0.5
+    assert out["needs_review"].tolist() == (out["confidence"] < 0.5).tolist()
     with pytest.raises(ColumnNotFoundError, match="available columns"):
         small_model.label(df, text_column="text")
 
@@ -108,7 +111,7 @@ def test_min_confidence_marks_rows_for_review(small_model: mn.MomentClassifier) 
     expected = [*(out["confidence"] < 0.6).tolist()[:-1], False]
     assert out["needs_review"].tolist() == expected
     assert small_model.label(df, min_confidence=0.0)["needs_review"].sum() == 0
-    assert small_model.label(df, min_confidence=1.01)["needs_review"].sum() == len(TEXTS)
+    assert small_model.label(df, min_confidence=1.0)["needs_review"].sum() == len(TEXTS)
 
 
 def test_evaluate_report(small_model: mn.MomentClassifier, seed: pd.DataFrame) -> None:

@@ -33,7 +33,8 @@ def test_label_file_with_a_dotted_path_keeps_the_original_columns(
     source = [json.loads(line) for line in NESTED.read_text().splitlines()]
     assert [{k: r[k] for k in ("id", "response")} for r in records] == source
     assert list(records[0]) == ["id", "response", "moment", "confidence", "p_magic",
-                                "p_ordinary", "p_misery", "familiarity", "non_answer"]
+                                "p_ordinary", "p_misery", "familiarity", "non_answer",
+                                "needs_review", "language_ok"]
     assert [r["moment"] for r in records] == ["magic", "misery", None]
 
 

@@ -96,7 +96,7 @@ def test_version_mismatch_warns_with_both_versions(saved: Path) -> None:
 
 def test_save_replaces_previous_format(small_model: mn.MomentClassifier, tmp_path: Path) -> None:
     folder = small_model.save(tmp_path / "m", format="joblib")
-    small_model.save(folder, format="skops")
+    small_model.save(folder, format="skops", overwrite=True)
     assert sorted(p.name for p in folder.iterdir()) == ["card.json", "estimator.skops"]
     assert mn.load(folder).predict(TEXTS[:1])
 

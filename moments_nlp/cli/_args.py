@@ -40,6 +40,16 @@ def _existing_file(value: str) -> Path:
     return path
 
 
+def _confidence(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not 0 <= number <= 1:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"a confidence between 0 and 1, got {value}")
+    return number
+
+
 def _model_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="DIR", default=None,
                         help="model folder, or 'default' (default: the model shipped with "
@@ -78,8 +88,11 @@ def _labeled_file_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label-column", required=True, metavar="COL",
                         help="column holding the labels (magic / ordinary / misery, or a known "
                              "alias such as positive / neutral / negative)")
-    parser.add_argument("--from-stars", action="store_true",
+    scores = parser.add_mutually_exclusive_group()
+    scores.add_argument("--from-stars", action="store_true",
                         help="labels are 1-5 star ratings: 1-2 misery, 3 ordinary, 4-5 magic")
+    scores.add_argument("--from-nps", action="store_true",
+                        help="labels are 0-10 NPS scores: 0-6 misery, 7-8 ordinary, 9-10 magic")
 
 
 def _force_arg(parser: argparse.ArgumentParser, what: str = "an existing output file") -> None:
@@ -108,8 +121,17 @@ def _add_label(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-process", type=int, default=1, metavar="N",
                    help="worker processes, each running the whole model (tokenizer, features "
                         "and classifier) on a share of every chunk; 1 labels in this process")
-    p.add_argument("--min-confidence", type=float, default=None, metavar="X",
-                   help="add needs_review=True where the confidence is below X")
+    p.add_argument("--min-confidence", type=_confidence, default=0.5, metavar="X",
+                   help="needs_review=True where the confidence is below X (0 to 1)")
+    p.add_argument("--relabel", action="store_true",
+                   help="replace the columns labeling adds when the input already has them "
+                        "(an already labeled file); without it, such an input is an error")
+    p.add_argument("--output-sep", default=None, metavar="CHAR",
+                   help="delimiter of a CSV output (default: the input's, for a CSV input; "
+                        "else ',')")
+    p.add_argument("--output-encoding", default=None, metavar="ENC",
+                   help="encoding of a CSV / TSV output, e.g. utf-8-sig for Excel (default: "
+                        "the input's, for a CSV / TSV input; else utf-8)")
     p.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="label on a Dask cluster: a scheduler address or 'local'")
     p.add_argument("--moments", metavar="OUT", default=None,
@@ -121,7 +143,8 @@ def _add_label(sub: argparse._SubParsersAction) -> None:
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model folder from a labeled file",
                        description="Train a model on a labeled file and save it as a model "
-                                   "folder, with a cross-validated report.",
+                                   "folder; --cv K adds a cross-validated report (K extra "
+                                   "fits).",
                        formatter_class=_HelpFormatter)
     p.add_argument("input", type=_existing_file, help="labeled file to train on")
     _labeled_file_args(p)
@@ -129,8 +152,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                    help="model folder to write")
     p.add_argument("--conflicts", choices=["error", "drop", "majority"], default="error",
                    help="what to do with a text that carries different labels")
-    p.add_argument("--cv", type=int, default=5, metavar="K",
-                   help="folds of the cross-validated report (0 or 1: no report)")
+    p.add_argument("--cv", type=int, default=0, metavar="K",
+                   help="folds of a cross-validated report, e.g. 5 (default: 0, no report, "
+                        "as in mn.train; 1 is no report either)")
     _progress_arg(p)
     p.add_argument("--base", metavar="DIR", default=None,
                    help="warm start from this model folder ('default' = the shipped model)")
@@ -169,6 +193,8 @@ def _add_info(sub: argparse._SubParsersAction) -> None:
 
 def _add_explain(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("explain", help="show the words behind the label of each text",
+                       description="Label each text and show the words behind its label, with "
+                                   "their weights (a non-answer is labeled by rule).",
                        formatter_class=_HelpFormatter)
     p.add_argument("texts", nargs="+", metavar="TEXT", help="one or more texts")
     p.add_argument("--top", type=int, default=5, metavar="N", help="terms per text")
@@ -177,6 +203,10 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:
 
 def _add_report(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="write an HTML report of a labeled (or unlabeled) file",
+                       description="Write a self-contained HTML report of a labeled file: "
+                                   "counted shares with intervals, by group (--by), drive "
+                                   "terms, touchpoints and examples. An unlabeled file is "
+                                   "labeled first.",
                        formatter_class=_HelpFormatter)
     p.add_argument("input", type=_existing_file, metavar="LABELED_FILE",
                    help="file written by 'moments-nlp label' (an unlabeled one is labeled)")
@@ -198,6 +228,10 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 def _add_compare(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compare", help="champion vs challenger on held-out labeled data",
+                       description="Score two model folders on the same held-out labeled file "
+                                   "with a paired significance test; --promote copies the "
+                                   "challenger over the champion when it is significantly "
+                                   "better.",
                        formatter_class=_HelpFormatter)
     p.add_argument("input", type=_existing_file, metavar="TEST_FILE",
                    help="labeled file neither model was trained on")
@@ -216,6 +250,9 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
 
 def _add_suggest(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("suggest", help="pick the unlabeled texts worth labeling next",
+                       description="Pick the unlabeled texts whose labels would teach the "
+                                   "model most: uncertain, diverse, no near-duplicates; print "
+                                   "them or write the rows to -o.",
                        formatter_class=_HelpFormatter)
     p.add_argument("input", type=_existing_file, help="file of unlabeled texts")
     p.add_argument("--text-column", required=True, metavar="COL",

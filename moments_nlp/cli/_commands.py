@@ -73,7 +73,8 @@ def _label(args: argparse.Namespace) -> int:
         model=_load(args) if args.model else None, chunk_size=args.chunk_size,
         n_process=args.n_process, show_progress=False if args.no_progress else None,
         force=args.force, min_confidence=args.min_confidence, dask=args.dask,
-        moments=args.moments, **_read_options(args),
+        moments=args.moments, overwrite=args.relabel, output_sep=args.output_sep,
+        output_encoding=args.output_encoding, **_read_options(args),
     )
     print(summary)
     return 0
@@ -88,10 +89,10 @@ def _train(args: argparse.Namespace) -> int:
         raise OutputExistsError(f"{out} exists and is not empty; pass --force to replace it")
     clf = train_file(
         args.input, text_column=args.text_column, label_column=args.label_column,
-        from_stars=args.from_stars, conflicts=args.conflicts, cv_folds=args.cv,
-        base=args.base, output=out, format=args.format, plots=args.plots,
+        from_stars=args.from_stars, from_nps=args.from_nps, conflicts=args.conflicts,
+        cv_folds=args.cv, base=args.base, output=out, format=args.format, plots=args.plots,
         duplicates=args.duplicates, show_progress=False if args.no_progress else None,
-        read_options=_read_options(args),
+        read_options=_read_options(args), overwrite=args.force,
     )
     from moments_nlp.train import format_cv_report
 
@@ -103,7 +104,8 @@ def _train(args: argparse.Namespace) -> int:
     if report:
         print(format_cv_report(report))
     else:
-        why = "it needs 2 or more folds, e.g. --cv 5" if args.cv == 1 else "as asked"
+        why = ("it needs 2 or more folds, e.g. --cv 5" if args.cv == 1 else
+               "the default; --cv 5 adds one, at the cost of 5 more fits")
         print(f"no cross-validated report with --cv {args.cv} ({why})"
               + ("; no plots either, they need the report" if args.plots else ""))
     if "base" in clf.card_:
@@ -126,7 +128,7 @@ def _compare(args: argparse.Namespace) -> int:
                            "it to a folder of your own first and compare against that")
     texts, labels = read_labeled(args.input, text_column=args.text_column,
                                  label_column=args.label_column, from_stars=args.from_stars,
-                                 **_read_options(args))
+                                 from_nps=args.from_nps, **_read_options(args))
     result = compare_models(_load(args, str(champion)), _load(args, str(challenger)), texts,
                             labels, alpha=args.alpha)
     print(result)
@@ -140,11 +142,11 @@ def _compare(args: argparse.Namespace) -> int:
 
 @_command("suggest")
 def _suggest(args: argparse.Namespace) -> int:
-    from moments_nlp.io.read import read_table
+    from moments_nlp.io.feedback import read_feedback
 
     if args.output:
         _refuse_existing(args.output, args)
-    table = read_table(args.input, columns=[args.text_column], **_read_options(args))
+    table = read_feedback(args.input, text_column=args.text_column, **_read_options(args))
     picks = _load(args).suggest_labeling(table[args.text_column], n=args.n)
     rows = _picked_rows(table, picks)
     if args.output:
@@ -184,7 +186,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     texts, labels = read_labeled(args.input, text_column=args.text_column,
                                  label_column=args.label_column, from_stars=args.from_stars,
-                                 **_read_options(args))
+                                 from_nps=args.from_nps, **_read_options(args))
     report = _load(args).evaluate(texts, labels)
     print(report)
     return 0
@@ -220,11 +222,11 @@ def _explain(args: argparse.Namespace) -> int:
 @_command("report")
 def _report(args: argparse.Namespace) -> int:
     from moments_nlp.insight.report import report
-    from moments_nlp.io.read import read_table
+    from moments_nlp.io.feedback import read_feedback
 
     out = Path(args.output)
     _refuse_existing(out, args)
-    table = read_table(args.input, columns=[args.text_column], **_read_options(args))
+    table = read_feedback(args.input, text_column=args.text_column, **_read_options(args))
     path = report(table, by=args.by, output=out, text_column=args.text_column,
                   model=_load(args), vocabulary=args.vocabulary, corrected=args.corrected)
     print(f"report written to {path}")

@@ -26,7 +26,7 @@ Examples
 >>> lazy = mn.load().label(ddf, text_column="comment")
 >>> list(lazy.columns)
 ['comment', 'moment', 'confidence', 'p_magic', 'p_ordinary', 'p_misery', 'familiarity',
- 'non_answer']
+ 'non_answer', 'needs_review', 'language_ok']
 >>> lazy.compute(scheduler="sync")["moment"].tolist()
 ['magic', <NA>]
 """
@@ -44,6 +44,7 @@ from typing import Any
 import pandas as pd
 
 from moments_nlp.errors import ColumnNotFoundError, InputError, require
+from moments_nlp.io._nested import nested_path
 from moments_nlp.model._parallel import single_process
 
 __all__ = ["label_chunks_on_cluster", "label_dask"]
@@ -91,12 +92,14 @@ def _receive(token: str, payload: bytes) -> _Shipped:
 
 
 def _label_partition(partition: pd.DataFrame, shipped: _Shipped, text_column: str,
-                     min_confidence: float | None) -> pd.DataFrame:
-    return shipped.model.label(partition, text_column, min_confidence=min_confidence)
+                     min_confidence: float | None, overwrite: bool = False) -> pd.DataFrame:
+    # skip_rows=0: header rows are the reader's business (a partition is not a file's start)
+    return shipped.model.label(partition, text_column, min_confidence=min_confidence,
+                               skip_rows=0, overwrite=overwrite)
 
 
 def label_dask(model: Any, ddf: Any, text_column: str, *,
-               min_confidence: float | None = None) -> Any:
+               min_confidence: float | None = None, overwrite: bool = False) -> Any:
     """Lazily label a Dask DataFrame (what ``model.label(ddf, ...)`` calls).
 
     Parameters
@@ -105,12 +108,14 @@ def label_dask(model: Any, ddf: Any, text_column: str, *,
     ddf : dask.dataframe.DataFrame
     text_column : str
     min_confidence : float, optional
+    overwrite : bool, default False
+        Replace the columns labeling adds when ``ddf`` has them already (else an error).
 
     Returns
     -------
     dask.dataframe.DataFrame
-        ``ddf``'s columns plus :data:`moments_nlp.model.estimator.OUTPUT_COLUMNS` (and
-        ``needs_review``), with the same dtypes as the pandas path (the meta is the pandas path's
+        ``ddf``'s columns plus :data:`moments_nlp.io._label_table.ADDED_COLUMNS`, with the
+        same dtypes as the pandas path (the meta is the pandas path's
         own output).
 
     Raises
@@ -119,15 +124,16 @@ def label_dask(model: Any, ddf: Any, text_column: str, *,
         If ``text_column`` is absent (lists the available columns).
     """
     dask: Any = require("dask", "dask")
-    if text_column not in ddf.columns:
+    if text_column not in ddf.columns and nested_path(ddf._meta, text_column) is None:
         raise ColumnNotFoundError(
             f"text column {text_column!r} not found; available columns: "
             f"{[str(c) for c in ddf.columns]}"
         )
     serial = single_process(model)
-    meta = serial.label(ddf._meta, text_column, min_confidence=min_confidence)
+    meta = serial.label(ddf._meta, text_column, min_confidence=min_confidence, skip_rows=0,
+                        overwrite=overwrite)
     shipped = dask.delayed(_Shipped(serial), name=f"moment-classifier-{uuid.uuid4().hex}")
-    return ddf.map_partitions(_label_partition, shipped, text_column, min_confidence,
+    return ddf.map_partitions(_label_partition, shipped, text_column, min_confidence, overwrite,
                               meta=meta, enforce_metadata=False)
 
 
@@ -146,7 +152,8 @@ def _client(address: str, n_workers: int) -> tuple[Any, Any]:
 
 def label_chunks_on_cluster(model: Any, chunks: Iterator[pd.DataFrame], address: str, *,
                             text_column: str, min_confidence: float | None = None,
-                            n_workers: int = 2) -> Iterator[pd.DataFrame]:
+                            n_workers: int = 2,
+                            overwrite: bool = False) -> Iterator[pd.DataFrame]:
     """Label chunks on a Dask cluster and yield them back in order.
 
     The file is still read and written here, in chunks (so any format works and nothing is
@@ -166,7 +173,7 @@ def label_chunks_on_cluster(model: Any, chunks: Iterator[pd.DataFrame], address:
         shipped = client.scatter(_Shipped(single_process(model)), broadcast=True, hash=False)
         for chunk in chunks:
             pending.append(client.submit(_label_partition, chunk, shipped, text_column,
-                                         min_confidence, pure=False))
+                                         min_confidence, overwrite, pure=False))
             while len(pending) > 2 * workers:
                 yield pending.popleft().result()
         while pending:

@@ -32,19 +32,28 @@ def flatten(frame: pd.DataFrame, head: str) -> pd.DataFrame:
     return flat
 
 
-def text_values(frame: pd.DataFrame, column: str) -> pd.Series:
+def _label(value: object) -> object:
+    """An index label as Python has it (``11``, not ``np.int64(11)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def text_values(frame: pd.DataFrame, column: str, *, by_index: bool = False) -> pd.Series:
     """The texts of ``column``, which may be a dotted path into nested records.
 
     ``"response.comment"`` picks the ``comment`` field of the dicts in column ``response``
     (JSONL objects, Parquet structs), flattened with :func:`pandas.json_normalize`; a row
     without that field is a missing text.
 
+    ``by_index`` names refused rows by their index labels (a user's DataFrame), not as data
+    rows counted from 1 (a file's chunks).
+
     Raises
     ------
     ColumnNotFoundError
         If neither the column nor the path exists.
     InputError
-        If the column holds dicts or lists: the message names the column and the first such row.
+        If the column holds dicts or lists: the message names the column and the rows (the first
+        five), with the first such value.
 
     Examples
     --------
@@ -63,14 +72,22 @@ def text_values(frame: pd.DataFrame, column: str) -> pd.Series:
         flat = flatten(frame, head)
         values = flat[key] if key in flat.columns else pd.Series(None, index=frame.index,
                                                                   dtype=object)
-    nested = values.map(lambda v: isinstance(v, (dict, list, tuple, set, np.ndarray)))
+    nested = np.fromiter((isinstance(v, (dict, list, tuple, set, np.ndarray)) for v in values),
+                         dtype=bool, count=len(values))
     if nested.any():
-        position = int(np.argmax(nested.to_numpy()))
-        row, value = values.index[position], values.iloc[position]
+        where = np.flatnonzero(nested)
+        # a file's chunks carry a RangeIndex continuing over the file: data rows from 1
+        names = [f"index {_label(values.index[i])!r}" if by_index
+                 else f"data row {values.index[i] + 1}" for i in where[:6]]
+        value = values.iloc[where[0]]
         hint = (f"; for a field inside, pass a dotted path such as '{column}.{next(iter(value))}'"
                 if isinstance(value, dict) and value else "")
+        others = ""
+        if len(where) > 1:
+            others = (f"; {len(where) - 1:,} more row{'s' if len(where) > 2 else ''} too: "
+                      + ", ".join(names[1:]) + (", ..." if len(where) > 6 else ""))
         raise InputError(
-            f"text column {column!r} holds {type(value).__name__} values, not text: data row "
-            f"{row + 1} is {repr(value)[:80]}{hint}"
+            f"text column {column!r} holds {type(value).__name__} values, not text: "
+            f"{names[0]} is {repr(value)[:80]}{others}{hint}"
         )
     return values.rename(column)

@@ -40,13 +40,16 @@ class TableWriter(Protocol):
 class TextWriter:
     """CSV, TSV or JSONL, appended chunk by chunk (gzip when the target name ends in .gz)."""
 
-    def __init__(self, path: Path, fmt: str, *, compress: bool) -> None:
+    def __init__(self, path: Path, fmt: str, *, compress: bool, sep: str | None = None,
+                 encoding: str = "utf-8") -> None:
         self.fmt = fmt
+        self.sep = sep or ("," if fmt == "csv" else "\t")
+        self.encoding = "utf-8" if fmt == "jsonl" else encoding
         self.cleaned_characters = 0
         self.truncated_cells = 0
         self._first = True
         raw: Any = gzip.open(path, "wb") if compress else open(path, "wb")  # noqa: SIM115
-        self._handle = _io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        self._handle = _io.TextIOWrapper(raw, encoding=self.encoding, newline="")
 
     def write(self, chunk: pd.DataFrame) -> None:
         if self.fmt == "jsonl":
@@ -57,9 +60,14 @@ class TextWriter:
         else:
             # RFC 4180 line breaks: with "\r\n" as the terminator the csv module quotes every
             # cell holding a lone "\r" too (with "\n" it would not, and the row would split)
-            _nested_as_json(chunk).to_csv(
-                self._handle, sep="," if self.fmt == "csv" else "\t", index=False,
-                header=self._first, lineterminator="\r\n")
+            try:
+                _nested_as_json(chunk).to_csv(self._handle, sep=self.sep, index=False,
+                                              header=self._first, lineterminator="\r\n")
+            except UnicodeEncodeError as exc:
+                raise InputError(
+                    f"{exc.object[exc.start:exc.end]!r} cannot be written in {self.encoding}; "
+                    "pass ", option("output_encoding", "utf-8-sig"), " (UTF-8 that Excel "
+                    "recognizes)") from exc
         self._first = False
 
     def close(self) -> None:
@@ -211,10 +219,13 @@ def count_rows(path: str | Path) -> int | None:
     return None
 
 
-def open_writer(path: str | Path, *, like: str | Path | None = None) -> TableWriter:
+def open_writer(path: str | Path, *, like: str | Path | None = None, sep: str | None = None,
+                encoding: str = "utf-8") -> TableWriter:
     """A writer for ``path``, in the format of ``like`` (default: of ``path`` itself).
 
     ``like`` lets a temporary file (any name) be written in the format of the final output.
+    ``sep`` and ``encoding`` are the delimiter and encoding of a CSV / TSV output (default
+    ``,`` or tab, and UTF-8; JSONL is always UTF-8).
 
     Examples
     --------
@@ -230,7 +241,7 @@ def open_writer(path: str | Path, *, like: str | Path | None = None) -> TableWri
     target = Path(like) if like is not None else path
     fmt = file_format(target)
     if fmt in ("csv", "tsv", "jsonl"):
-        return TextWriter(path, fmt, compress=is_gzip(target))
+        return TextWriter(path, fmt, compress=is_gzip(target), sep=sep, encoding=encoding)
     if fmt == "parquet":
         return ParquetWriter(path)
     return XlsxWriter(path)

@@ -1,8 +1,10 @@
 """Label survey exports of any size: ``label_file`` streams a file through the model.
 
 * **Lossless**: every input row and column, in order, plus ``moment``, ``confidence`` and
-  ``p_magic`` / ``p_ordinary`` / ``p_misery``, ``familiarity``, ``non_answer`` (and
-  ``needs_review`` with ``min_confidence``). Rows with a blank text are kept, unlabeled;
+  ``p_magic`` / ``p_ordinary`` / ``p_misery``, ``familiarity``, ``non_answer``,
+  ``needs_review`` and ``language_ok``. A CSV output is written in the input's delimiter and
+  encoding (``output_sep`` / ``output_encoding`` to choose). Rows with a blank text are kept,
+  unlabeled;
   non-answers (``"n/a"``, ``"No comment"``, a number alone) are ``ordinary`` and counted.
   See :mod:`moments_nlp.io.read` for how cells are read.
 * **Streaming**: CSV, TSV, JSONL and Parquet go through in chunks of ``chunk_size`` rows, so
@@ -28,9 +30,8 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ import pandas as pd
 from moments_nlp.errors import InputError, OutputExistsError, option
 from moments_nlp.insight.moments import moments as find_moments
 from moments_nlp.io._dask import label_chunks_on_cluster
+from moments_nlp.io._label_table import added_columns, check_min_confidence, without_added
+from moments_nlp.io._summary import LabelSummary, Tally, output_cells, output_dialect
 from moments_nlp.io.read import (
     Layout,
     count_rows,
@@ -50,87 +53,9 @@ from moments_nlp.io.read import (
 )
 from moments_nlp.labels import LABELS
 from moments_nlp.model._parallel import worker_pool
-from moments_nlp.model.estimator import OUTPUT_COLUMNS
 from moments_nlp.model.persist import load_model
 
 __all__ = ["LabelSummary", "label_file"]
-
-
-@dataclass(frozen=True)
-class LabelSummary:
-    """What :func:`label_file` did; ``str()`` gives a one-line report.
-
-    Attributes
-    ----------
-    input, output : pathlib.Path
-    rows : int
-        Rows read (= rows written).
-    labeled : int
-        Rows that got a label.
-    blank : int
-        Rows left unlabeled because their text was missing, empty or whitespace.
-    label_counts : dict
-        Rows per label, in ``LABELS`` order.
-    non_answers : int
-        Labeled rows that are non-answers (``"n/a"``, ``"No comment"``, ``"-"``, a number
-        alone; see :mod:`moments_nlp.text._non_answers`): labeled ``ordinary`` by rule, not by the
-        model, and included in ``labeled`` and in the ``ordinary`` count.
-    needs_review : int or None
-        Rows below ``min_confidence`` (``None`` when it was not given).
-    cleaned_characters, truncated_cells : int
-        ``.xlsx`` output only: characters Excel cannot store that were removed, and cells cut
-        to 32,767 characters.
-    seconds : float
-        Wall time.
-    layout : Layout or None
-        How the input was read: delimiter and encoding (detected or given) of CSV / TSV,
-        header rows skipped (Qualtrics exports are detected).
-    """
-
-    input: Path
-    output: Path
-    rows: int
-    labeled: int
-    blank: int
-    label_counts: dict[str, int] = field(default_factory=dict)
-    non_answers: int = 0
-    needs_review: int | None = None
-    cleaned_characters: int = 0
-    truncated_cells: int = 0
-    seconds: float = 0.0
-    layout: Layout | None = None
-
-    def __str__(self) -> str:
-        counts = ", ".join(f"{self.label_counts.get(label, 0):,} {label}" for label in LABELS)
-        read = f"{self.rows:,} rows read"
-        if self.layout is not None and str(self.layout):
-            read += f" ({self.layout})"
-        parts = [read, f"{self.labeled:,} labeled ({counts})",
-                 f"{self.non_answers:,} non-answers (n/a, no comment, ...) labeled ordinary",
-                 f"{self.blank:,} blank left unlabeled"]
-        if self.needs_review is not None:
-            parts.append(f"{self.needs_review:,} need review")
-        if self.cleaned_characters or self.truncated_cells:
-            parts.append(f"xlsx: {self.cleaned_characters:,} characters cleaned, "
-                         f"{self.truncated_cells:,} cells cut to 32,767 characters")
-        rate = self.rows / self.seconds if self.seconds > 0 else 0.0
-        parts.append(f"{self.seconds:.1f}s ({rate:,.0f} rows/s)")
-        return "; ".join(parts) + f" -> {self.output}"
-
-
-class _Tally:
-    def __init__(self) -> None:
-        self.rows = 0
-        self.counts: Counter[str] = Counter()
-        self.review = 0
-        self.non_answers = 0
-
-    def add(self, labeled: pd.DataFrame) -> None:
-        self.rows += len(labeled)
-        self.counts.update(labeled["moment"].dropna().tolist())
-        self.non_answers += int(labeled["non_answer"].fillna(False).sum())
-        if "needs_review" in labeled:
-            self.review += int(labeled["needs_review"].fillna(False).sum())
 
 
 def _same_file(source: Path, target: Path) -> bool:
@@ -161,16 +86,6 @@ def _check_paths(source: Path, target: Path, *, force: bool) -> None:
         raise InputError(f"output folder {target.parent} does not exist")
 
 
-def _check_no_clash(columns: Iterable[object], min_confidence: float | None) -> None:
-    added = [*OUTPUT_COLUMNS, *(["needs_review"] if min_confidence is not None else [])]
-    clash = [c for c in added if c in set(map(str, columns))]
-    if clash:
-        raise InputError(
-            f"the input already has columns {clash}, which labeling adds; rename or drop them "
-            "(is this file already labeled?)"
-        )
-
-
 class _Checked:
     """Chunks checked for clashing columns, with the texts of a dotted path as a column.
 
@@ -178,16 +93,18 @@ class _Checked:
     ``added`` says so, and :func:`_without` drops it again before writing.
     """
 
-    def __init__(self, chunks: Iterator[pd.DataFrame], min_confidence: float | None,
-                 text_column: str) -> None:
+    def __init__(self, chunks: Iterator[pd.DataFrame], text_column: str, *,
+                 overwrite: bool) -> None:
         self._chunks = chunks
-        self._min_confidence = min_confidence
         self.text_column = text_column
+        self.overwrite = overwrite
         self.added = False
+        self.originals: list[str] = []
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         for chunk in self._chunks:
-            _check_no_clash(chunk.columns, self._min_confidence)
+            clash = without_added(chunk.columns, added_columns(), overwrite=self.overwrite)
+            self.originals = [str(c) for c in chunk.columns if c not in clash]
             texts = text_values(chunk, self.text_column)
             if self.text_column not in chunk.columns:
                 chunk = chunk.assign(**{self.text_column: texts})
@@ -214,8 +131,9 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
                min_confidence: float | None = None, dask: str | None = None,
                sep: str | None = None, encoding: str | None = None,
                skip_rows: int | None = None, sheet: str | int | None = None,
-               header_row: int | None = None,
-               moments: str | Path | None = None) -> LabelSummary:
+               header_row: int | None = None, moments: str | Path | None = None,
+               overwrite: bool = False, output_sep: str | None = None,
+               output_encoding: str | None = None) -> LabelSummary:
     """Label every row of a survey export and write it, with the labels, to ``output``.
 
     Parameters
@@ -240,7 +158,8 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
         (or ``moments``) that is the input file (the same path, a symlink or hard link to it)
         is an error even with ``force=True``.
     min_confidence : float, optional
-        Add ``needs_review`` (True where the confidence is below this).
+        ``needs_review`` is True where the confidence is below this, from 0 to 1 (default
+        0.5).
     dask : str, optional
         Label on a Dask cluster: a scheduler address (``"tcp://host:8786"``) or ``"local"`` for
         a local cluster of ``n_process`` (at least 2) worker processes.
@@ -261,6 +180,14 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
     moments : str or Path, optional
         Also write the moments per touchpoint (:func:`moments_nlp.insight.moments.moments`) to this
         file, any format as for ``output``; ``text_id`` is the 0-based row of the input.
+    overwrite : bool, default False
+        Replace the columns labeling adds when the input has them already (an already labeled
+        file); without it, such an input is an error.
+    output_sep, output_encoding : str, optional
+        Delimiter and encoding of a CSV / TSV output. Default: the input's own when it is CSV /
+        TSV (a cp1252 ``;`` export is written as cp1252 ``;``), else ``,`` and UTF-8. The
+        summary says which.
+
     Returns
     -------
     LabelSummary
@@ -283,6 +210,7 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
     start = time.perf_counter()
     source, target = Path(input), Path(output)
     _check_paths(source, target, force=force)
+    min_confidence = check_min_confidence(min_confidence)
     if model is None:
         model = load_model()
     if moments is not None:
@@ -291,33 +219,38 @@ def label_file(input: str | Path, output: str | Path, *, text_column: str,
             raise InputError(f"the moments file must differ from the output {target}")
     layout = inspect_layout(source, sep=sep, encoding=encoding, skip_rows=skip_rows,
                             sheet=sheet, header_row=header_row)
+    dialect = output_dialect(layout, file_format(target), sep=output_sep,
+                             encoding=output_encoding)
     checked = _Checked(iter_chunks(source, chunk_size=chunk_size, columns=[text_column],
-                                   layout=layout), min_confidence, text_column)
+                                   layout=layout), text_column, overwrite=overwrite)
     chunks = iter(checked)
     sink = None if moments is None else _MomentsSink(Path(moments), model, text_column)
-    report = _Report(source, target, min_confidence, show_progress, start, layout, sink)
+    report = _Report(source, target, show_progress, start, layout, dialect, checked, sink)
     if dask is not None:
         labeled_chunks = label_chunks_on_cluster(
             model, chunks, dask, text_column=text_column, min_confidence=min_confidence,
-            n_workers=max(2, n_process))
+            n_workers=max(2, n_process), overwrite=overwrite)
         return _write(_without(labeled_chunks, checked), report)
     if n_process > 1:
         previous = model.n_process
         model.set_n_process(n_process)
         try:
             with worker_pool(model, n_process):  # started before any thread (progress bar)
-                labeled_chunks = _label_chunks(model, chunks, text_column, min_confidence)
+                labeled_chunks = _label_chunks(model, chunks, text_column, min_confidence,
+                                               overwrite)
                 return _write(_without(labeled_chunks, checked), report)
         finally:
             model.set_n_process(previous)
-    labeled_chunks = _label_chunks(model, chunks, text_column, min_confidence)
+    labeled_chunks = _label_chunks(model, chunks, text_column, min_confidence, overwrite)
     return _write(_without(labeled_chunks, checked), report)
 
 
 def _label_chunks(model: Any, chunks: Iterator[pd.DataFrame], text_column: str,
-                  min_confidence: float | None) -> Iterator[pd.DataFrame]:
+                  min_confidence: float, overwrite: bool) -> Iterator[pd.DataFrame]:
     for chunk in chunks:
-        yield model.label(chunk, text_column, min_confidence=min_confidence)
+        # skip_rows=0: the reader skipped the header rows (inspect_layout)
+        yield model.label(chunk, text_column, min_confidence=min_confidence, skip_rows=0,
+                          overwrite=overwrite)
 
 
 def _temp_beside(target: Path) -> Path:
@@ -354,25 +287,29 @@ class _MomentsSink:
 class _Report:
     source: Path
     target: Path
-    min_confidence: float | None
     show_progress: bool | None
     start: float
     layout: Layout
+    dialect: tuple[str, str, str]
+    checked: _Checked
     sink: _MomentsSink | None = None
 
 
 def _write(labeled_chunks: Iterator[pd.DataFrame], report: _Report) -> LabelSummary:
-    source, target, min_confidence = report.source, report.target, report.min_confidence
-    sink = report.sink
+    source, target, sink = report.source, report.target, report.sink
     temp = _temp_beside(target)
-    tally = _Tally()
+    tally = Tally()
+    out_fmt = file_format(target)
+    sep, encoding, written = report.dialect
     try:
-        writer = open_writer(temp, like=target)
+        writer = open_writer(temp, like=target, sep=sep, encoding=encoding)
         try:
             total = report.layout.rows if report.layout.rows is not None else count_rows(source)
             with _progress(total, report.show_progress) as bar:
                 for labeled in labeled_chunks:
-                    writer.write(labeled)
+                    writer.write(output_cells(labeled, report.checked.originals,
+                                              in_fmt=report.layout.fmt, out_fmt=out_fmt,
+                                              text_column=report.checked.text_column))
                     if sink is not None:
                         sink.write(labeled)
                     tally.add(labeled)
@@ -392,8 +329,8 @@ def _write(labeled_chunks: Iterator[pd.DataFrame], report: _Report) -> LabelSumm
         input=source, output=target, rows=tally.rows, labeled=labeled_rows,
         blank=tally.rows - labeled_rows,
         label_counts={label: tally.counts.get(label, 0) for label in LABELS},
-        non_answers=tally.non_answers,
-        needs_review=tally.review if min_confidence is not None else None,
+        non_answers=tally.non_answers, needs_review=tally.review,
         cleaned_characters=writer.cleaned_characters, truncated_cells=writer.truncated_cells,
         seconds=time.perf_counter() - report.start, layout=report.layout,
+        not_english=tally.not_english, written=written,
     )

@@ -67,7 +67,7 @@ from moments_nlp.io._writers import (
     count_rows,
     open_writer,
 )
-from moments_nlp.labels import normalize_labels, stars_to_label
+from moments_nlp.labels import score_labels
 
 __all__ = [
     "EXCEL_CELL_LIMIT",
@@ -324,11 +324,13 @@ def _empty(path: Path, layout: Layout) -> pd.DataFrame:
 
 
 def read_labeled(path: str | Path, *, text_column: str, label_column: str,
-                 from_stars: bool = False, **options: Any) -> tuple[list[str], list[str]]:
+                 from_stars: bool = False, from_nps: bool = False,
+                 **options: Any) -> tuple[list[str], list[str]]:
     """Read texts and their labels from a labeled file.
 
     Labels are normalized to :data:`~moments_nlp.labels.LABELS` (any known spelling), or mapped
-    from 1-5 star ratings with ``from_stars=True``. Rows are kept as they are (blank texts
+    from 1-5 star ratings with ``from_stars=True`` or 0-10 NPS scores with ``from_nps=True``.
+    Rows are kept as they are (blank texts
     included; :func:`moments_nlp.train` drops and counts them). ``options`` (``sep``,
     ``encoding``, ``skip_rows``, ``sheet``, ``header_row``) say how to read the file, as in
     :func:`inspect_layout`.
@@ -353,5 +355,5 @@ def read_labeled(path: str | Path, *, text_column: str, label_column: str,
     frame = read_table(path, columns=[text_column, label_column], **options)
     texts = as_text_list(frame[text_column])
     raw = frame[label_column].tolist()
-    labels = stars_to_label(raw) if from_stars else normalize_labels(raw)
+    labels = score_labels(raw, from_stars=from_stars, from_nps=from_nps)
     return texts, labels

@@ -58,7 +58,7 @@ def _fresh(estimator: MomentEstimator) -> MomentEstimator:
 
 def cross_validate(
     texts: Sequence[str], labels: Sequence[str], *, folds: int = 5, base: Any = None,
-    random_state: int = 0, **options: Any,
+    random_state: int = 0, show_progress: bool | None = False, **options: Any,
 ) -> tuple[EvaluationReport, np.ndarray]:
     """Stratified k-fold out-of-fold predictions of the training recipe.
 
@@ -70,6 +70,10 @@ def cross_validate(
     base : MomentClassifier, path or "default", optional
         Score the warm-started recipe instead.
     random_state : int, default 0
+    show_progress : bool, optional
+        A bar over the folds, and each fold's fit bar over its stages, so the display keeps
+        moving: None shows them on a terminal once a fit has taken two seconds; True always;
+        False (default) never.
     **options
         Parameters of :class:`~moments_nlp.MomentClassifier`.
 
@@ -85,9 +89,17 @@ def cross_validate(
     y = np.asarray(labels, dtype=object)
     proba = np.zeros((len(texts), len(LABELS)))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
-    for fit_idx, test_idx in splitter.split(np.zeros(len(y)), y):
-        model = _fresh(estimator).fit([texts[i] for i in fit_idx], y[fit_idx])
-        proba[test_idx] = model._proba_array([texts[i] for i in test_idx])
+    from tqdm import tqdm  # tqdm.auto warns in notebooks without ipywidgets
+
+    disable = None if show_progress is None else not show_progress
+    with tqdm(total=folds, desc="cross-validating", unit="fold", disable=disable,
+              delay=0 if show_progress else 2) as bar:
+        for fit_idx, test_idx in splitter.split(np.zeros(len(y)), y):
+            bar.set_postfix_str(f"fitting fold {bar.n + 1} of {folds}")
+            model = _fresh(estimator).fit([texts[i] for i in fit_idx], y[fit_idx],
+                                          show_progress=show_progress)
+            proba[test_idx] = model._proba_array([texts[i] for i in test_idx])
+            bar.update(1)
     return evaluate_predictions(list(y), proba), proba
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from moments_nlp._texts import as_text_list, is_blank
 from moments_nlp.errors import TrainingDataError, option
-from moments_nlp.labels import LABELS, normalize_labels, stars_to_label
+from moments_nlp.labels import LABELS, score_labels
 
 __all__ = ["CONFLICT_POLICIES", "data_sha256", "validate_training_data"]
 
@@ -46,18 +46,22 @@ def data_sha256(texts: Iterable[str], labels: Iterable[str]) -> str:
 def validate_training_data(
     texts: Iterable[object], labels: Iterable[object], *, from_stars: bool = False,
     conflicts: str = "error", duplicates: str = "keep", min_per_class: int = 2,
+    from_nps: bool = False,
 ) -> tuple[list[str], list[str], dict[str, Any]]:
     """Check and clean labeled texts; return ``(texts, labels, summary)``.
 
     Steps, in order: labels are normalized (star ratings 1-2 -> misery, 3 -> ordinary,
-    4-5 -> magic with ``from_stars=True``); blank texts are dropped and counted; texts carrying
+    4-5 -> magic with ``from_stars=True``; NPS scores 0-6 -> misery, 7-8 -> ordinary, 9-10 ->
+    magic with ``from_nps=True``); blank texts are dropped and counted; texts carrying
     different labels are handled by ``conflicts``; exact duplicate rows are counted (and dropped
     with ``duplicates="drop"``); finally every label needs ``min_per_class`` examples.
 
     Parameters
     ----------
     texts, labels : iterable
-    from_stars : bool, default False
+    from_stars, from_nps : bool, default False
+        The labels are 1-5 star ratings, or 0-10 NPS scores (see
+        :func:`moments_nlp.labels.score_labels`).
     conflicts : {"error", "drop", "majority"}, default "error"
         ``"drop"`` removes every row of a conflicting text; ``"majority"`` keeps the rows with
         the text's most frequent label (a tie drops the text).
@@ -90,7 +94,7 @@ def validate_training_data(
     if duplicates not in ("keep", "drop"):
         raise TrainingDataError(f"duplicates must be 'keep' or 'drop', got {duplicates!r}")
     text_list = as_text_list(texts)
-    label_list = stars_to_label(labels) if from_stars else normalize_labels(labels)
+    label_list = score_labels(labels, from_stars=from_stars, from_nps=from_nps)
     if len(text_list) != len(label_list):
         raise TrainingDataError(f"got {len(text_list)} texts but {len(label_list)} labels")
     frame = pd.DataFrame({"text": text_list, "label": label_list})
