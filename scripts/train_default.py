@@ -145,7 +145,7 @@ def main() -> None:
         protocol = Path("bench/results") / table
         if protocol.is_file():
             card[key] = protocol.read_text(encoding="utf-8")
-    clf.save(args.output, card=card)
+    clf.save(args.output, card=card, overwrite=True)  # the shipped folder is replaced
     print(f"saved to {args.output}")
 
 
