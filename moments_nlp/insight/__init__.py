@@ -6,5 +6,9 @@ bootstrap, ``kde_shares`` with KDEy-ML), the terms that carry a label (``drive_t
 the HTML report (``report``, with its share sections in ``_report_shares`` and its charts in
 ``_report_charts``).
 
+``spacy_component`` is the ``"moments_nlp"`` spaCy pipeline component (``doc.cats`` and the
+touchpoint spans with their moments in ``doc.spans["moments"]``), registered through the
+``spacy_factories`` entry point.
+
 May import: ``model``, ``text`` and the base. Not ``training`` or ``io`` (siblings or above).
 """
