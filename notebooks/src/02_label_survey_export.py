@@ -2,8 +2,11 @@
 # # 02 · Label a survey export end to end
 #
 # `data/sample_survey.csv` is a realistic export: `response_id, submitted_at, channel, nps,
-# comment`, about 200 rows, some comments blank. `mn.label_file` streams it in chunks, writes the
-# output atomically (never a half-written file) and keeps every input row and column in order.
+# comment`, about 200 rows, some comments blank. `mn.read_feedback` reads it exactly as the
+# `moments-nlp label` command does (delimiter and encoding detected, a Qualtrics export's extra
+# header rows skipped, `N/A` kept as the words a customer wrote, sheets and nested fields), so
+# `clf.label` on the result gives the command's labels. `pd.read_csv` would not: it turns `N/A`
+# into a blank and keeps header rows as comments.
 
 # %%
 import tempfile
@@ -14,14 +17,24 @@ import pandas as pd
 
 import moments_nlp as mn
 
+clf = mn.load()
+survey = mn.read_feedback("../data/sample_survey.csv", text_column="comment")
+print(survey.attrs["read_as"])
+labeled = clf.label(survey, text_column="comment")
+labeled.head(8)
+
+# %% [markdown]
+# For files too big for memory, `mn.label_file` streams the same reading and labeling from file
+# to file in chunks, writes the output atomically (never a half-written file) and keeps every
+# input row and column in order; its summary says how the file was read and written.
+
+# %%
 workdir = Path(tempfile.mkdtemp())
 summary = mn.label_file("../data/sample_survey.csv", workdir / "labeled.parquet",
                         text_column="comment", show_progress=False)
 print(summary)
-
-# %%
-labeled = pd.read_parquet(workdir / "labeled.parquet")
-labeled.head(8)
+streamed = pd.read_parquet(workdir / "labeled.parquet")
+assert streamed["moment"].fillna("").tolist() == labeled["moment"].fillna("").tolist()
 
 # %% [markdown]
 # Blank comments stay unlabeled (`<NA>`) instead of being guessed:
@@ -36,7 +49,6 @@ labeled[labeled["moment"].isna()][["response_id", "channel", "comment", "moment"
 # confidence intervals.
 
 # %%
-clf = mn.load()
 comments = labeled.loc[labeled["moment"].notna(), "comment"]
 shares = clf.estimate_shares(comments, random_state=0)
 shares["counted"] = labeled["moment"].value_counts(normalize=True).reindex(mn.LABELS)
