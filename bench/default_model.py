@@ -54,6 +54,9 @@ import scipy.sparse as sp
 from sklearn.metrics import f1_score
 
 from moments_nlp.labels import LABELS
+from moments_nlp.model._newton import SparseNewtonLogit
+from moments_nlp.model.features import TokenFeatures
+from moments_nlp.text.preprocess import SpacyPreprocessor
 from moments_nlp.training.catalogue import (
     FILTERS,
     Source,
@@ -62,15 +65,6 @@ from moments_nlp.training.catalogue import (
     model_params,
     read_catalogue,
 )
-
-try:
-    from moments_nlp.model._newton import SparseNewtonLogit
-    from moments_nlp.model.features import TokenFeatures
-    from moments_nlp.text.preprocess import SpacyPreprocessor
-except ImportError:  # the layout before the package restructure (issue 29)
-    from moments_nlp._newton import SparseNewtonLogit  # type: ignore[no-redef]
-    from moments_nlp.features import TokenFeatures  # type: ignore[no-redef]
-    from moments_nlp.preprocess import SpacyPreprocessor  # type: ignore[no-redef]
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "build" / "lodo"
@@ -98,12 +92,14 @@ class Recipe:
         return source.share if self.base == "catalogue" else 0.0
 
     def filter(self, source: Source) -> str | None:
-        return self.filters.get(source.name, source.filter)
+        if source.name in self.filters:
+            return self.filters[source.name]
+        return source.filter if self.base == "catalogue" else None
 
     def key(self, catalogue: dict[str, Source]) -> str:
         """What the scores depend on (cache key of this candidate's scores)."""
         spec = {name: (self.share(s), self.filter(s)) for name, s in catalogue.items()
-                if s.trainable}
+                if s.trainable and self.share(s) > 0}
         return json.dumps([spec, self.C, self.min_df, self.lexicon_scale], sort_keys=True)
 
 
@@ -134,14 +130,49 @@ def candidates() -> dict[str, Recipe]:
         Recipe("mindf5", shares=_NAIVE, base="none", min_df=5),
         Recipe("lex2", shares=_NAIVE, base="none", lexicon_scale=2.0),
         Recipe("lex4", shares=_NAIVE, base="none", lexicon_scale=4.0),
+        # the new sources at a half / a quarter of naive's shares (the old ones keep theirs)
+        Recipe("new_half", shares={**_OLD, **{k: v / 2 for k, v in _NAIVE.items()
+                                              if k not in _OLD}}, base="none"),
+        Recipe("new_quarter", shares={**_OLD, **{k: v / 4 for k, v in _NAIVE.items()
+                                                 if k not in _OLD}}, base="none"),
     ]
     # per-source share moves from naive: the new human-rated sets up, the big old sets down
     for name, share in [("nhs", 2.0), ("tweets", 2.0), ("products", 2.0), ("multidomain", 1.0),
-                        ("questions", 1.0), ("questions", 0.25), ("reddit", 0.5),
+                        ("questions", 1.0), ("questions", 0.25), ("reddit", 0.5), ("reddit", 2.0),
                         ("clothing", 1.0), ("seed", 1.0), ("clothing_sentences", 0.25)]:
         out.append(Recipe(f"{name}={share:g}", shares={**_NAIVE, name: share}, base="none"))
     out.append(catalogue_recipe())
     return {recipe.name: recipe for recipe in out}
+
+
+def define(spec: str, every: dict[str, Recipe]) -> Recipe:
+    """A candidate from ``NAME=BASE:key=value,...``: BASE is a candidate; a key is a source
+    (its share), ``C``, ``min_df``, ``lex`` or ``filter.<source>`` (a filter name or ``none``).
+
+    >>> define("x=naive:reddit=2,C=0.5,filter.nhs=question_label", candidates()).C
+    0.5
+    """
+    head, _, body = spec.partition(":")
+    name, _, base = head.partition("=")
+    recipe = every[base or "naive"]
+    shares, filters = dict(recipe.shares), dict(recipe.filters)
+    params: dict[str, float | int] = {"C": recipe.C, "min_df": recipe.min_df,
+                                      "lexicon_scale": recipe.lexicon_scale}
+    for item in filter(None, body.split(",")):
+        key, _, value = item.partition("=")
+        if key == "C":
+            params["C"] = float(value)
+        elif key == "min_df":
+            params["min_df"] = int(value)
+        elif key == "lex":
+            params["lexicon_scale"] = float(value)
+        elif key.startswith("filter."):
+            filters[key.removeprefix("filter.")] = None if value == "none" else value
+        else:
+            shares[key] = float(value)
+    return Recipe(name, shares=shares, filters=filters, base=recipe.base,
+                  C=float(params["C"]), min_df=int(params["min_df"]),
+                  lexicon_scale=float(params["lexicon_scale"]))
 
 
 @dataclass
@@ -407,12 +438,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", default=",".join(every),
                         help="comma-separated names (see --list)")
+    parser.add_argument("--define", action="append", default=[],
+                        help="an extra candidate NAME=BASE:key=value,... (see define()); "
+                             "added to --candidates")
     parser.add_argument("--list", action="store_true", help="print the candidates and stop")
     parser.add_argument("--threads", type=int, default=1, help="threads of each linear fit")
     parser.add_argument("--fresh", action="store_true", help="ignore cached scores")
+    parser.add_argument("--domains", default=None,
+                        help="only these held-out domains (comma-separated; a quick look, "
+                             "neither cached nor a basis for the choice)")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results" /
                         "default_model.md", help="markdown file for the table")
     args = parser.parse_args()
+    for spec in args.define:
+        recipe = define(spec, every)
+        every[recipe.name] = recipe
     if args.list:
         for name, recipe in every.items():
             print(name, recipe)
@@ -421,6 +461,8 @@ def main() -> None:
     catalogue = read_catalogue()
     parts = load_parts(catalogue)
     all_tasks = tasks(catalogue, parts)
+    if args.domains:
+        all_tasks = [t for t in all_tasks if t.domain in args.domains.split(",")]
     seed = [s for s in catalogue.values() if s.trainable and s.test_file is None
             and s.derived_from is None]
     for source in seed:
@@ -434,7 +476,7 @@ def main() -> None:
              for t in all_tasks}
     print("VADER: " + ", ".join(f"{d} {v:.3f}" for d, v in vader.items()), flush=True)
     cached = {} if args.fresh else _load_scores()
-    names = args.candidates.split(",")
+    names = args.candidates.split(",") + [define(spec, every).name for spec in args.define]
     table: dict[str, dict[str, float]] = {}
     for name in names:
         recipe = every[name]
@@ -450,8 +492,9 @@ def main() -> None:
             print(f"  {name:14s} {task.domain:12s} {table[name][task.domain]:.3f} "
                   f"(VADER {vader[task.domain]:.3f}) [{time.perf_counter() - start:.0f}s]",
                   flush=True)
-        cached[key] = table[name]
-        _save_scores(cached)
+        if not args.domains:
+            cached[key] = table[name]
+            _save_scores(cached)
         print(f"{name}: worst {min(table[name].values()):.3f} "
               f"mean {np.mean(list(table[name].values())):.3f}", flush=True)
     text = markdown(table, vader, every, catalogue, time.perf_counter() - start)

@@ -1,27 +1,20 @@
-"""Train the default model shipped in ``models/default`` (reproducible; run from the repo root).
+"""Train the default model shipped in ``models/default`` from the source catalogue.
 
-Data (all allow any use, including commercial):
+The recipe is ``data/sources.toml``: every entry with role ``train`` and a share above 0 is
+trained on (its train split, after its row ``filter``; a ``derived_from`` entry is built from its
+parent's rows, e.g. the clear sentences of the clothing reviews), each source with its share of
+the total weight whatever its row count; the ``[default_model]`` table gives ``C``, ``min_df``,
+the sentence vote and the lexicon columns' weight. The recipe is the candidate
+``python bench/default_model.py`` chose by its worst held-out domain; that table
+(``bench/results/default_model.md``) is stored in the card, and so is the sentence-vote table
+(``bench/results/sentence_vote.md``).
 
-* ``../shared/data/clothing_reviews_train.csv``: Women's E-Commerce Clothing Reviews, CC0 1.0;
-* ``../shared/data/reddit_emotions_train.csv``: GoEmotions Reddit comments mapped to three
-  labels, Apache-2.0 (attribution: Demszky et al., ACL 2020; named in the model card);
-* ``data/seed_feedback.csv``: the project's own seed corpus, CC0 1.0;
-* the clear sentences of the clothing train reviews (``moments_nlp._sentence_signal``), a source
-  of their own: short feedback learns from sentences, not only from ten-sentence reviews.
-
-The airline tweets (CC BY-NC-SA 4.0) are never used here. The clothing and Reddit test splits
-stay held out, so the card's figures on them and on airline (never trained on) are honest.
-
-The recipes (sources, their weights, ``C``, ``min_df``) are candidates of
-``python bench/default_model.py``, which ranks them by their worst held-out domain; its table is
-stored in the card when ``bench/results/default_model.md`` exists, and so is the sentence-vote
-table of ``python bench/sentence_vote.py --recipe sentences_both --output
-bench/results/sentence_vote.md`` (``bench/results/sentence_vote.md``).
+Sources with role ``evaluation only`` (the airline tweets, CC BY-NC-SA 4.0) are never trained
+on. Every test split stays held out, so the card's figures on them are honest.
 
 Usage::
 
-    python scripts/train_default.py [--shared ../shared/data] [--output models/default]
-    python scripts/train_default.py --recipe sentences_seed --output /tmp/sentences_seed
+    python scripts/train_default.py [--output models/default]
 """
 
 from __future__ import annotations
@@ -34,112 +27,108 @@ import numpy as np
 import pandas as pd
 
 import moments_nlp as mn
-from moments_nlp._sentence_signal import review_sentences
-from moments_nlp.train import data_sha256
+from moments_nlp.training.catalogue import (
+    Source,
+    derived_rows,
+    load_source,
+    model_params,
+    read_catalogue,
+)
+from moments_nlp.training.validate import data_sha256
 
-# Each source gets a total weight whatever its row count (shares of the total; see
-# bench/default_model.py, whose recipes these are). "sentences_both" is shipped: the 18k clothing
-# reviews no longer swamp 6.6k hand-written comments, the 43k Reddit comments add general
-# language, and the clear sentences of the clothing reviews teach short feedback (held-out
-# Reddit 0.541 -> 0.592 in the leave-one-domain-out table). The temperature is fitted without the
-# sentences (see below). "equal_c1" was shipped before it; "sentences_seed(_q)" score clothing
-# test 0.630-0.632 as the default (see issue 14's closing notes).
-RECIPES = {
-    "equal_c1": {"clothing": 1.0, "reddit": 1.0, "seed": 1.0},
-    "sentences_seed": {"clothing": 1.0, "reddit": 1.0, "seed": 1.5, "clothing_sentences": 0.5},
-    "sentences_seed_q": {"clothing": 1.0, "reddit": 1.0, "seed": 1.5, "clothing_sentences": 0.25},
-    "sentences_both": {"clothing": 1.5, "reddit": 1.0, "seed": 1.5, "clothing_sentences": 0.5},
-}
-C = 1.0
-MIN_DF = 3  # drops rare n-grams: a smaller model, no loss across domains
-# a long text's sentences vote at prediction time (moments_nlp._sentence_vote): in
-# `python bench/sentence_vote.py --recipe sentences_both` the worst held-out domain (clothing
-# reviews) goes from 0.473 to 0.492 and the mean from 0.733 to 0.736; clothing test (in-domain)
-# pays 0.641 -> 0.632
-SENTENCE_VOTE = 0.5
-SOURCES = {
-    "clothing": ("Women's E-Commerce Clothing Reviews (Kaggle nicapotato), train split",
-                 "CC0 1.0"),
-    "reddit": ("GoEmotions (Demszky et al., ACL 2020), Reddit comments, train split, mapped "
-               "to magic/ordinary/misery (see ../shared/data/PROVENANCE.md)", "Apache-2.0"),
-    "seed": ("moments-nlp seed corpus data/seed_feedback.csv", "CC0 1.0"),
-    "clothing_sentences": ("clear sentences of the clothing train reviews "
-                           "(moments_nlp._sentence_signal.review_sentences)", "CC0 1.0"),
-}
+
+def recipe_frames(catalogue: dict[str, Source]) -> dict[str, pd.DataFrame]:
+    """The rows of every source the default trains on (``text``, ``label``, ``group``)."""
+    frames: dict[str, pd.DataFrame] = {}
+    parents: dict[str, pd.DataFrame] = {}
+    for name, source in catalogue.items():
+        if not source.trainable or source.share <= 0:
+            if source.trainable and source.file is not None:
+                parents[name] = load_source(source, "train", apply_filter=False)
+            continue
+        if source.derived_from is not None:
+            parent = parents[source.derived_from]
+            rows = derived_rows(source, parent)
+            # calibration folds keep a text and the sentences cut from it on one side
+            rows["group"] = [f"{source.derived_from} {i}" for i in rows["parent"]]
+        else:
+            parents[name] = load_source(source, "train", apply_filter=False)
+            rows = load_source(source, "train")
+            rows = rows[rows["text"].str.strip() != ""]
+            rows["group"] = ([f"{name} {i}" for i in rows.index]
+                             if any(s.derived_from == name and s.share > 0
+                                    for s in catalogue.values())
+                             else rows["text"].tolist())
+        frames[name] = rows[["text", "label", "group"]].reset_index(drop=True)
+    return frames
+
+
+def test_metrics(clf: mn.MomentClassifier, catalogue: dict[str, Source]) -> dict[str, object]:
+    """Every catalogued test split: macro-F1 (or the share answered ``ordinary``)."""
+    metrics: dict[str, object] = {}
+    for name, source in catalogue.items():
+        if source.test_file is None or not source.path("test").is_file():
+            continue
+        test = load_source(source, "test")
+        kind = "never trained on" if not source.trainable or source.share <= 0 else "held out"
+        key = f"{name}_test ({kind})"
+        if source.metric == "share_ordinary":
+            share = float(np.mean(np.asarray(clf.predict(test["text"].tolist())) == "ordinary"))
+            metrics[key] = {"n": len(test), "share_ordinary": round(share, 4)}
+            print(f"{key}: share ordinary {share:.4f}", flush=True)
+            continue
+        report = clf.evaluate(test["text"], test["label"])
+        metrics[key] = report.to_dict()
+        print(f"{key}: macro-F1 {report.macro_f1:.4f} accuracy {report.accuracy:.4f} "
+              f"ECE {report.ece:.4f}", flush=True)
+    return metrics
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", default="../shared/data", type=Path)
     parser.add_argument("--output", default="models/default", type=Path)
-    parser.add_argument("--recipe", default="sentences_both", choices=sorted(RECIPES))
     args = parser.parse_args()
-    shares = RECIPES[args.recipe]
-
-    frames = {
-        "clothing": pd.read_csv(args.shared / "clothing_reviews_train.csv"),
-        "reddit": pd.read_csv(args.shared / "reddit_emotions_train.csv"),
-        "seed": pd.read_csv("data/seed_feedback.csv"),
-    }
-    if "clothing_sentences" in shares:
-        clothing = frames["clothing"][frames["clothing"]["text"].notna()]
-        sentences = pd.DataFrame(
-            review_sentences(clothing["text"].astype(str).tolist(), clothing["label"].tolist()),
-            columns=["text", "label", "review"])
-        sentences["review"] = clothing.index[sentences["review"]]  # the review's row label
-        frames["clothing_sentences"] = sentences
-    # a sentence can repeat a one-sentence review (or another sentence) with another label: such
-    # texts are dropped from every source before the weights are set (mn.train would refuse them)
-    every = pd.concat([frame[["text", "label"]].astype(str) for frame in frames.values()])
+    catalogue = read_catalogue()
+    params = model_params()
+    frames = recipe_frames(catalogue)
+    # a sentence can repeat a one-sentence text (or a text of another source) with another
+    # label: such texts are dropped from every source before the weights are set (mn.train
+    # would refuse them)
+    every = pd.concat([frame[["text", "label"]] for frame in frames.values()])
     n_labels = every.groupby("text")["label"].nunique()
     conflicting = set(n_labels[n_labels > 1].index)
-    for name, frame in frames.items():
-        frames[name] = frame[~frame["text"].astype(str).isin(conflicting)]
+    frames = {name: frame[~frame["text"].isin(conflicting)] for name, frame in frames.items()}
     print(f"dropped {len(conflicting)} texts that carry different labels in different sources")
-    texts: list[str] = []
-    labels: list[str] = []
-    weights: list[np.ndarray] = []
-    # calibration folds keep a review and the sentences cut from it on one side; other rows are
-    # grouped by their text (mn.train's default)
-    groups: list[str] = []
     total = sum(len(frame) for frame in frames.values())
-    for name, frame in frames.items():
-        texts += frame["text"].astype(str).tolist()
-        if name == "clothing":
-            groups += [f"review {i}" for i in frame.index]
-        elif name == "clothing_sentences":
-            groups += [f"review {i}" for i in frame["review"]]
-        else:
-            groups += frame["text"].astype(str).tolist()
-        labels += frame["label"].tolist()
-        share = shares[name] / sum(shares.values())
-        weights.append(np.full(len(frame), total * share / len(frame)))
-    sources = [{"name": SOURCES[name][0], "license": SOURCES[name][1], "rows": str(len(frame)),
-                "weight_share": f"{shares[name] / sum(shares.values()):.3f}",
+    share_sum = sum(catalogue[name].share for name in frames)
+    weights = {name: np.full(len(frame), total * catalogue[name].share / share_sum / len(frame))
+               for name, frame in frames.items()}
+    sources = [{"name": name, "attribution": catalogue[name].attribution,
+                "license": catalogue[name].license, "labels": catalogue[name].labels,
+                "filter": catalogue[name].filter or "", "rows": str(len(frame)),
+                "weight_share": f"{catalogue[name].share / share_sum:.3f}",
                 "sha256": data_sha256(frame["text"], frame["label"])}
                for name, frame in frames.items()]
-    # the temperature is fitted on the whole comments only: the clear sentences are easy, and
-    # fitted on them too it makes the model over-confident on reviews and comments (ECE on
-    # airline 0.037 -> 0.047, Reddit 0.056 -> 0.066, clothing 0.021 -> 0.027)
-    calibration = np.concatenate([w * (name != "clothing_sentences")
-                                  for name, w in zip(frames, weights)])
+    for source in sources:
+        print(f"{source['name']}: {source['rows']} rows, share {source['weight_share']}")
+    # the temperature is fitted on the whole texts only: the clear sentences are easy, and
+    # fitted on them too it makes the model over-confident on reviews and comments
+    calibration = np.concatenate([weights[name] * (catalogue[name].derived_from is None)
+                                  for name in frames])
+    options = {"C": float(params["C"]), "min_df": int(params["min_df"]),
+               "sentence_vote": float(params["sentence_vote"])}
+    if float(params.get("lexicon_scale", 1.0)) != 1.0:
+        options["lexicon_scale"] = float(params["lexicon_scale"])
     start = time.perf_counter()
-    clf = mn.train(texts, labels, C=C, min_df=MIN_DF, sentence_vote=SENTENCE_VOTE,
-                   sample_weight=np.concatenate(weights),
-                   groups=groups if "clothing_sentences" in frames else None,
-                   calibration_weight=calibration, sources=sources)
-    print(f"trained in {time.perf_counter() - start:.1f}s on {len(texts)} rows")
-    metrics = {}
-    for name, file in [("clothing_test (in-domain, held out)", "clothing_reviews_test.csv"),
-                       ("reddit_test (in-domain, held out)", "reddit_emotions_test.csv"),
-                       ("airline_test (cross-domain, never trained on)",
-                        "airline_tweets_test.csv")]:
-        test = pd.read_csv(args.shared / file)
-        report = clf.evaluate(test["text"], test["label"])
-        metrics[name] = report.to_dict()
-        print(f"{name}: macro-F1 {report.macro_f1:.4f} accuracy {report.accuracy:.4f} "
-              f"ECE {report.ece:.4f}")
-    card: dict[str, object] = {"metrics": metrics, "name": "moments-nlp default"}
+    clf = mn.train(pd.concat([f["text"] for f in frames.values()]).tolist(),
+                   pd.concat([f["label"] for f in frames.values()]).tolist(),
+                   sample_weight=np.concatenate(list(weights.values())),
+                   groups=pd.concat([f["group"] for f in frames.values()]).tolist(),
+                   calibration_weight=calibration, sources=sources, **options)
+    print(f"trained in {time.perf_counter() - start:.1f}s on {total} rows", flush=True)
+    card: dict[str, object] = {"name": "moments-nlp default", "metrics": test_metrics(clf,
+                                                                                      catalogue),
+                               "recipe": {"catalogue": "data/sources.toml", **options}}
     for key, table in [("recipe_choice", "default_model.md"),
                        ("sentence_vote_choice", "sentence_vote.md")]:
         protocol = Path("bench/results") / table

@@ -210,13 +210,7 @@ def derived_rows(source: Source, parent: pd.DataFrame, *,
     preprocessor : SpacyPreprocessor, optional
         Tokenizes the sentences for their polarity.
     """
-    try:
-        from moments_nlp.training._sentence_signal import _SENTENCE_END, review_sentences
-    except ImportError:  # pragma: no cover - the layout before the package restructure
-        from moments_nlp._sentence_signal import (  # type: ignore[no-redef]
-            _SENTENCE_END,
-            review_sentences,
-        )
+    from moments_nlp.training._sentence_signal import _SENTENCE_END, review_sentences
 
     if source.derived_from is None:
         raise ValueError(f"source {source.name!r} is not derived from another source")
