@@ -57,6 +57,7 @@ from moments_nlp.model._calibrate import (
 from moments_nlp.model._held_out import share_sample
 from moments_nlp.model._newton import SparseNewtonLogit
 from moments_nlp.model._sentence_vote import vote_companions, vote_temperature
+from moments_nlp.model.encoder import pool_log_space
 from moments_nlp.model.features import TokenFeatures
 from moments_nlp.text._locks import gc_paused
 from moments_nlp.text.preprocess import SpacyPreprocessor
@@ -134,6 +135,9 @@ def fit_model(model: Any, X: Iterable[object], y: Iterable[object],
                                   groups=fold_groups, calibration_weight=row_calibration,
                                   cv=model.cv, random_state=model.random_state, step=step,
                                   companions=companions)
+        fit_encoder = getattr(model, "_fit_encoder", None)
+        encoder_held_out = (fit_encoder(texts, labels, row_weights, row_calibration, step)
+                            if fit_encoder is not None else None)
     model.pipeline_ = Pipeline([*prepare.steps, ("classifier", classifier)])
     model.vote_temperature_ = 1.0
     if held_out is not None and companions is not None and companions.proba is not None:
@@ -142,6 +146,11 @@ def fit_model(model: Any, X: Iterable[object], y: Iterable[object],
             held_out, companions.owner, companions.proba, model.sentence_vote,
             np.searchsorted(classifier.classes_, targets),
             row_weights if row_calibration is None else row_calibration)
+    if held_out is not None and encoder_held_out is not None:
+        # the accurate tier: the share sample holds the pooled held-out probabilities
+        columns = [list(LABELS).index(str(c)) for c in classifier.classes_]
+        held_out = pool_log_space(held_out, encoder_held_out[:, columns],
+                                  float(model.encoder_weight))
     model.shares_proba_, model.shares_labels_, model.shares_reference_ = share_sample(
         held_out, list(classifier.classes_), texts, labels, row_calibration,
         random_state=model.random_state)

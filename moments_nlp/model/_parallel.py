@@ -49,6 +49,8 @@ def _init_worker(model: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     model.n_process = 1  # a copy: the worker runs serially
     model.pipeline_.named_steps["preprocess"].set_params(n_process=1)
+    if getattr(model, "encoder_", None) is not None:
+        model.encoder_.set_threads(1)  # the accurate tier's encoder: one thread per worker
     _WORKER_MODEL = model
 
 

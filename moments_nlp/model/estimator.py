@@ -28,9 +28,10 @@ from sklearn.utils.validation import check_is_fitted
 from moments_nlp._texts import as_text_list, is_blank
 from moments_nlp.errors import InputError
 from moments_nlp.labels import LABELS
-from moments_nlp.model._fitting import build, fit_model
+from moments_nlp.model._fitting import build, fit_model, fold_threads
 from moments_nlp.model._parallel import parallel_proba
 from moments_nlp.model._scoring import pipeline_scores
+from moments_nlp.model.encoder import EncoderHead, open_encoder, pool_log_space
 from moments_nlp.text._non_answers import NON_ANSWER_PROBA, non_answer_mask
 
 __all__ = ["FAMILIAR", "OUTPUT_COLUMNS", "MomentEstimator", "linear_weights"]
@@ -60,7 +61,8 @@ class MomentEstimator(ClassifierMixin, BaseEstimator):
                  subword: int = 4, lexicon_features: bool = True, min_df: int = 1, C: float = 4.0,
                  class_weight: str | None = "balanced", calibration: str = "temperature",
                  cv: int = 4, batch_size: int = 1000, n_process: int = 1,
-                 random_state: int = 0, sentence_vote: float = 0.0) -> None:
+                 random_state: int = 0, sentence_vote: float = 0.0,
+                 encoder: str | None = None, encoder_weight: float = 0.5) -> None:
         self.pipeline = pipeline
         self.negation_scope = negation_scope
         self.ngram_max = ngram_max
@@ -75,6 +77,8 @@ class MomentEstimator(ClassifierMixin, BaseEstimator):
         self.n_process = n_process
         self.random_state = random_state
         self.sentence_vote = sentence_vote
+        self.encoder = encoder
+        self.encoder_weight = encoder_weight
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -126,6 +130,32 @@ class MomentEstimator(ClassifierMixin, BaseEstimator):
                              f"got {self.sentence_vote!r}")
         return alpha
 
+    def _fit_encoder(self, texts: Sequence[str], labels: Sequence[str],
+                     weights: np.ndarray | None, calibration: np.ndarray | None,
+                     step: Any) -> np.ndarray | None:
+        """With an ``encoder``: embed the texts, fit :class:`EncoderHead` on them and return its
+        held-out probabilities (``LABELS`` order), pooled into the share sample by the caller.
+        Without one: ``None``."""
+        if self.encoder is None:
+            for name in ("encoder_", "encoder_head_"):
+                self.__dict__.pop(name, None)
+            return None
+        if not 0.0 <= float(self.encoder_weight) <= 1.0:
+            raise ValueError(f"encoder_weight must be between 0 and 1 (the encoder's share), "
+                             f"got {self.encoder_weight!r}")
+        step("encode")
+        self.encoder_ = open_encoder(self.encoder, threads=fold_threads(self))
+        vectors = self.encoder_.encode(texts)
+        step("encoder head")
+        self.encoder_head_ = EncoderHead(cv=self.cv, random_state=self.random_state)
+        held_out = self.encoder_head_.fit_held_out(vectors, labels, sample_weight=weights,
+                                                   calibration_weight=calibration)
+        return held_out[:, self._head_order()]
+
+    def _head_order(self) -> np.ndarray:
+        fitted = [str(c) for c in self.encoder_head_.classes_]
+        return np.asarray([fitted.index(label) for label in LABELS])
+
     def _column_order(self) -> np.ndarray:
         fitted = list(self.pipeline_.classes_)
         return np.asarray([fitted.index(label) for label in LABELS])
@@ -147,13 +177,27 @@ class MomentEstimator(ClassifierMixin, BaseEstimator):
         if not texts:
             return np.zeros((0, len(LABELS) + familiar))
         if self.n_process > 1 and len(texts) >= _MIN_PARALLEL_TEXTS:
+            # each worker runs the whole model, its encoder on one thread
             return parallel_proba(self, texts, self.n_process, familiar=familiar)
         order = getattr(self, "_order", None)
         if order is None:
             order = self._order = self._column_order()
-        return pipeline_scores(self.pipeline_, order, texts, self._vote_weight(),
-                               float(getattr(self, "vote_temperature_", 1.0)),
-                               familiar=familiar)
+        scores = pipeline_scores(self.pipeline_, order, texts, self._vote_weight(),
+                                 float(getattr(self, "vote_temperature_", 1.0)),
+                                 familiar=familiar)
+        return self._pool_encoder(texts, scores)
+
+    def _pool_encoder(self, texts: Sequence[str], scores: np.ndarray) -> np.ndarray:
+        """The words' probabilities pooled with the encoder head's (accurate models only)."""
+        head = getattr(self, "encoder_head_", None)
+        if head is None:
+            return scores
+        if self.n_process > 1:
+            self.encoder_.set_threads(self.n_process)
+        opinion = head.predict_proba(self.encoder_.encode(texts))[:, self._head_order()]
+        scores[:, :len(LABELS)] = pool_log_space(scores[:, :len(LABELS)], opinion,
+                                                 float(self.encoder_weight))
+        return scores
 
     def _proba_array(self, texts: Sequence[str]) -> np.ndarray:
         return self._scores(texts, familiar=False)
@@ -240,6 +284,8 @@ class MomentEstimator(ClassifierMixin, BaseEstimator):
     def __setstate__(self, state: dict[str, Any]) -> None:
         # parameters added after a model was saved take their defaults
         state.setdefault("sentence_vote", 0.0)
+        state.setdefault("encoder", None)
+        state.setdefault("encoder_weight", 0.5)
         super().__setstate__(state)
 
 

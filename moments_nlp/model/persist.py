@@ -5,6 +5,7 @@ A model folder holds::
     card.json          labels, versions, training data summary and SHA-256, metrics, date,
                        and the SHA-256 of the estimator file
     estimator.skops    the fitted MomentClassifier (or estimator.joblib, a pickle)
+    encoder.onnx, tokenizer.json   the accurate tier's encoder (:mod:`moments_nlp.model.encoder`)
 
 Trust model
 -----------
@@ -49,6 +50,7 @@ from moments_nlp.errors import (
     option,
 )
 from moments_nlp.labels import LABELS
+from moments_nlp.model.encoder import accurate_model_path, place_encoder_files
 from moments_nlp.model.estimator import MomentEstimator
 
 __all__ = ["save_model", "load_model", "read_card", "default_model_path", "resolve_model_path",
@@ -65,19 +67,19 @@ TRUSTED_TYPES: tuple[str, ...] = (
     # reviewed (issue 29): the public class over the estimator core (issue 4 for the core);
     # methods only, no __setstate__ beyond the core's defaults, no __reduce__
     "moments_nlp.classifier.MomentClassifier",
-    # reviewed (issue 4): a MomentClassifier subclass holding a fitted base MomentClassifier and
-    # two floats; it defines no __setstate__/__reduce__, so loading runs no code from the file
+    # reviewed (issue 4): a base MomentClassifier and two floats; no __setstate__/__reduce__
     "moments_nlp.classifier.WarmStartClassifier",
-    # reviewed (issue 4, session 2): warm-start feature step and offset logistic regression;
-    # plain arrays/params, no __setstate__/__reduce__, loading runs no code from the file
+    # reviewed (issue 4): warm-start features and offset regression; plain arrays and params
     "moments_nlp.training._warmstart._TransferFeatures",
     "moments_nlp.training._warmstart._OffsetLogisticRegression",
-    # reviewed (issue 17): a linear model and one float (the inverse temperature); no
-    # __setstate__/__reduce__, loading runs no code from the file
+    # reviewed (issue 17): a linear model and one float; no __setstate__/__reduce__
     "moments_nlp.model._calibrate.TemperatureCalibratedClassifier",
-    # reviewed (issue 17, fit speed): the multinomial logistic regression; plain arrays and
-    # params, no __setstate__/__reduce__ (its thread pool lives only inside fit)
+    # reviewed (issue 17): the logistic regression; plain arrays, no __setstate__/__reduce__
     "moments_nlp.model._newton.SparseNewtonLogit",
+    # reviewed (issue 31): the encoder handle (a folder, file hashes, ints; __setstate__ only
+    # drops the session) and its head (a LogisticRegression and one float)
+    "moments_nlp.model.encoder.SentenceEncoder",
+    "moments_nlp.model.encoder.EncoderHead",
     "moments_nlp.text.preprocess.SpacyPreprocessor",
     "moments_nlp.model.features.TokenFeatures",
     "moments_nlp.model.features._NgramAnalyzer",
@@ -141,13 +143,8 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             return "unknown"
 
-    return {
-        "moments_nlp": version("moments-nlp"),
-        "scikit_learn": version("scikit-learn"),
-        "spacy": version("spacy"),
-        "numpy": version("numpy"),
-        "python": platform.python_version(),
-    }
+    dists = ("moments-nlp", "scikit-learn", "spacy", "numpy")
+    return {**{d.replace("-", "_"): version(d) for d in dists}, "python": platform.python_version()}
 
 
 def default_model_path() -> Path:
@@ -215,6 +212,8 @@ def save_model(model: MomentEstimator, path: str | Path, *, format: str = "skops
             "estimator": {"file": estimator.name, "format": format,
                           "sha256": sha256_file(estimator)},
         }
+        if getattr(model, "encoder_", None) is not None:  # the accurate tier's own files
+            content["encoder"] = {"files": place_encoder_files(model.encoder_, folder)}
         card_tmp = Path(tmp) / CARD_NAME
         card_tmp.write_text(json.dumps(content, indent=2, default=str) + "\n", encoding="utf-8")
         for other in FORMATS.values():
@@ -227,10 +226,11 @@ def save_model(model: MomentEstimator, path: str | Path, *, format: str = "skops
 
 
 def resolve_model_path(path: str | Path | None) -> Path:
-    """The folder a model argument names: ``None`` or ``"default"`` is the shipped default model.
+    """The folder a model argument names: ``None``, ``"default"`` or ``"fast"`` is the shipped
+    default model, ``"accurate"`` the shipped accurate model (the encoder tier).
 
-    Every function and command that takes a model folder resolves it here, so ``"default"``
-    works everywhere (a folder that happens to be called ``default`` is ``./default``).
+    Every function and command that takes a model folder resolves it here, so these names
+    work everywhere (a folder that happens to be called ``default`` is ``./default``).
 
     Examples
     --------
@@ -239,9 +239,11 @@ def resolve_model_path(path: str | Path | None) -> Path:
     >>> resolve_model_path("models/mine").as_posix()
     'models/mine'
     """
-    if path is None or (isinstance(path, str) and path == DEFAULT_NAME):
+    if path is None:
         return default_model_path()
-    return Path(path)
+    named = {DEFAULT_NAME: default_model_path, "fast": default_model_path,
+             "accurate": accurate_model_path}
+    return named[path]() if isinstance(path, str) and path in named else Path(path)
 
 
 def read_card(path: str | Path | None = None) -> dict[str, Any]:
@@ -329,6 +331,8 @@ def load_model(path: str | Path | None = None, *, trusted: bool = False) -> Mome
         model = _load_skops(estimator)
     if not isinstance(model, MomentEstimator):
         raise ModelIntegrityError(f"{estimator} holds a {type(model).__name__}, not a model")
+    if getattr(model, "encoder_", None) is not None:  # its files (hashes checked on opening)
+        model.encoder_.folder = str(folder)
     model.card_ = card
     return model
 
