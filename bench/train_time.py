@@ -13,7 +13,7 @@ one run prints:
   :class:`moments_nlp.model._newton.SparseNewtonLogit`: no preconditioner, one thread), then
   the same for the recipe before that on the same features: lbfgs, the ``cv``
   refits inside ``CalibratedClassifierCV`` and ``cv`` more warm-started refits in
-  :func:`moments_nlp.insight.shares.held_out_proba` (slow: about 30x the new fit);
+  :func:`moments_nlp.model._held_out.held_out_proba` (slow: about 30x the new fit);
 * the wall time of ``mn.train`` itself, of ``TfidfVectorizer() + LogisticRegression()`` and of
   word + character TF-IDF with ``LinearSVC``, in the same run, and their ratios. The
   TF-IDF + LR peer is timed twice: as installed (BLAS / OpenMP threads on every core) and with

@@ -108,7 +108,7 @@ class MomentClassifier(MomentEstimator):
     shares_proba_, shares_labels_ : numpy.ndarray or None
         A sample of held-out probabilities on the training data (float32, ``LABELS`` order)
         and their label indices into ``LABELS`` (see
-        :func:`moments_nlp.insight.shares.held_out_proba`);
+        :func:`moments_nlp.model._held_out.held_out_proba`);
         :meth:`estimate_shares` matches new probabilities to them (KDEy-ML).
     shares_reference_ : numpy.ndarray or None
         The class balance the probabilities are calibrated to, in ``LABELS`` order, fitted on

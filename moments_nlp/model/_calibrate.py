@@ -2,9 +2,9 @@
 
 A calibrated :class:`~moments_nlp.MomentClassifier` needs two things from held-out data:
 a temperature (so that its probabilities mean what they say) and held-out probabilities on its
-own training rows (the share sample of :mod:`moments_nlp.insight.shares`). Scikit-learn's
+own training rows (the share sample of :mod:`moments_nlp.model._held_out`). Scikit-learn's
 ``CalibratedClassifierCV(ensemble=False)`` fits the linear model ``cv`` times for the first, and
-:func:`moments_nlp.insight.shares.held_out_proba` refitted it ``cv`` more times for the second.
+:func:`moments_nlp.model._held_out.held_out_proba` refitted it ``cv`` more times for the second.
 :class:`TemperatureCalibratedClassifier` uses one set of folds for both: the out-of-fold decision
 values are held-out predictions, so the temperature is fitted on them and the same values,
 through the fitted temperature, are the held-out probabilities. That is ``cv + 1`` fits instead
