@@ -47,7 +47,7 @@ _FOREIGN = frozenset([
     "für", "fur", "auf", "zu", "dem", "aber", "auch", "danke", "wurde", "wurden", "sind",
     "hatte", "haben", "keine", "kein", "noch", "schon", "el", "los", "las", "muy", "y",
     "pero", "con", "por", "para", "una", "fue", "del", "que", "gracias", "está", "esta",
-    "estaba", "nada", "también", "il", "gli", "molto", "è", "per", "che", "sono", "della",
+    "estaba", "nada", "también", "il", "gli", "molto", "è", "che", "sono", "della",
     "delle", "nella", "anche", "grazie", "stato", "het", "een", "niet", "zeer", "heel", "ik",
     "wij", "voor", "maar", "dat", "zijn", "erg", "geen", "ook", "bedankt", "os", "muito",
     "não", "nao", "com", "uma", "mas", "foi", "obrigado", "obrigada", "também",
@@ -61,10 +61,15 @@ _NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0e00-\u0e7f"
 
 
 def _english(text: str) -> bool:
-    letters = sum(ch.isalpha() for ch in text)
-    if letters and len(_NON_LATIN.findall(text)) > letters / 2:
-        return False
-    words = _WORD.findall(text.lower())
+    # the common case costs a split and a set test; words are counted only for a suspect text
+    if _NON_LATIN.search(text) is not None:
+        letters = sum(ch.isalpha() for ch in text)
+        if len(_NON_LATIN.findall(text)) > letters / 2:
+            return False
+    lower = text.lower()
+    if _FOREIGN.isdisjoint(lower.split()):
+        return True
+    words = _WORD.findall(lower)
     function = sum(word in _FOREIGN for word in words)
     foreign = function + sum(word not in _FOREIGN and _ACCENTED.search(word) is not None
                              for word in words)
