@@ -38,13 +38,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from moments_nlp.errors import ModelIntegrityError, require
+from moments_nlp.model._newton import SparseNewtonLogit
 
 __all__ = ["SentenceEncoder", "EncoderHead", "pool_log_space", "open_encoder",
            "accurate_model_path", "place_encoder_files", "ENCODER_FILES"]
@@ -220,7 +221,7 @@ def pool_log_space(words: np.ndarray, encoder: np.ndarray, weight: float) -> np.
 
 
 class EncoderHead(ClassifierMixin, BaseEstimator):
-    """A temperature-calibrated logistic regression on sentence vectors.
+    """A temperature-calibrated logistic regression on standardized sentence vectors.
 
     Parameters
     ----------
@@ -233,8 +234,10 @@ class EncoderHead(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    linear_ : LogisticRegression
-        Fitted on every row.
+    mean_, scale_ : numpy.ndarray
+        Standardize the vectors' columns.
+    linear_ : SparseNewtonLogit
+        Fitted on every row (standardized).
     temperature_ : float
         Divides the logits; minimizes the weighted log loss of the held-out logits.
     classes_ : numpy.ndarray
@@ -255,8 +258,14 @@ class EncoderHead(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.random_state = random_state
 
-    def _linear(self) -> LogisticRegression:
-        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000)
+    def _linear(self) -> SparseNewtonLogit:
+        # the project's Newton solver: a few Newton steps on 384 standardized columns, where
+        # scikit-learn's lbfgs needed minutes on 30k rows
+        return SparseNewtonLogit(C=self.C, class_weight=self.class_weight, tol=1e-4,
+                                 max_iter=500, n_threads=1)
+
+    def _standard(self, X: Any) -> sp.csr_matrix:
+        return sp.csr_matrix((np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_)
 
     def fit(self, X: Any, y: Sequence[Any], sample_weight: Any = None) -> EncoderHead:
         """Fit the head on every row and its temperature on held-out folds; returns self."""
@@ -270,7 +279,10 @@ class EncoderHead(ClassifierMixin, BaseEstimator):
         ``calibration_weight`` (default ``sample_weight``) weights the rows in the temperature
         fit only. Columns are in ``classes_`` order.
         """
-        X = np.asarray(X, dtype=np.float64)
+        dense = np.asarray(X, dtype=np.float64)
+        self.mean_ = dense.mean(axis=0)
+        self.scale_ = np.where(dense.std(axis=0) > 0, dense.std(axis=0), 1.0)
+        X = self._standard(dense)
         target = np.asarray(y)
         weight = (np.ones(len(target)) if sample_weight is None
                   else np.asarray(sample_weight, dtype=np.float64))
@@ -290,7 +302,7 @@ class EncoderHead(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Any) -> np.ndarray:
         """Calibrated probabilities, columns in ``classes_`` order."""
         check_is_fitted(self, "linear_")
-        logits = self.linear_.decision_function(np.asarray(X, dtype=np.float64))
+        logits = self.linear_.decision_function(self._standard(X))
         return _softmax(logits / self.temperature_)
 
     def predict(self, X: Any) -> np.ndarray:
