@@ -129,6 +129,13 @@ def main() -> None:
     card: dict[str, object] = {"name": "moments-nlp default", "metrics": test_metrics(clf,
                                                                                       catalogue),
                                "recipe": {"catalogue": "data/sources.toml", **options}}
+    hard = Path("tests/data/hard_cases.csv")  # reported only: never tuned on
+    if hard.is_file():
+        cases = pd.read_csv(hard, keep_default_na=False)
+        accuracy = float(np.mean(np.asarray(clf.predict(cases["text"].tolist()))
+                                 == cases["label"].to_numpy()))
+        card["hard_cases_accuracy"] = round(accuracy, 4)
+        print(f"{hard}: accuracy {accuracy:.4f}")
     for key, table in [("recipe_choice", "default_model.md"),
                        ("sentence_vote_choice", "sentence_vote.md")]:
         protocol = Path("bench/results") / table
