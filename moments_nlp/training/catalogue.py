@@ -220,7 +220,7 @@ def derived_rows(source: Source, parent: pd.DataFrame, *,
                                          parent["label"].astype(str).tolist(),
                                          preprocessor=preprocessor),  # type: ignore[arg-type]
                         columns=["text", "label", "parent"])
-    rows["parent"] = parent.index[rows["parent"].to_numpy()]
+    rows["parent"] = parent.index[rows["parent"].to_numpy(dtype="int64")]
     return rows
 
 
