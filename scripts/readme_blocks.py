@@ -1,7 +1,8 @@
 """Write the README's fenced code blocks of one language to files, so CI can run them as they are.
 
 Used by ``.ci/plain_install`` to run the README's Python examples against a plain
-``pip install`` of the wheel, from a folder outside the checkout::
+``pip install`` of the wheel, from a folder outside the checkout, and by ``tests/test_readme.py``
+and ``tests/test_docs.py`` to run the blocks of README.md and ``docs/*.md``::
 
     python scripts/readme_blocks.py README.md OUT_DIR            # python blocks
     python scripts/readme_blocks.py README.md OUT_DIR --language bash
@@ -13,6 +14,8 @@ paths are printed one a line. The pattern is the one ``tests/test_readme.py`` us
 from __future__ import annotations
 
 import argparse
+import ast
+import itertools
 import re
 import sys
 from pathlib import Path
@@ -30,6 +33,29 @@ def readme_blocks(text: str, language: str = "python") -> list[str]:
     """
     return re.findall(rf"```{re.escape(language)}\n(.*?)```", text, flags=re.DOTALL)
 
+
+
+def printed_with_their_output(code: str) -> list[tuple[str, str]]:
+    """``print(EXPR)`` lines followed by a ``# LITERAL`` comment line that spells its output.
+
+    The tests evaluate each ``EXPR`` after running the block and compare it with ``LITERAL``.
+
+    Examples
+    --------
+    >>> printed_with_their_output("x = 2\\nprint(x + 1)\\n# 3\\nprint(x)\\n# two, in words\\n")
+    [('x + 1', '3')]
+    """
+    lines = code.splitlines()
+    pairs = []
+    for line, after in itertools.pairwise(lines):
+        match = re.fullmatch(r"print\((.+)\)", line.strip())
+        if match and after.startswith("# "):
+            try:
+                ast.literal_eval(after[2:])
+            except (ValueError, SyntaxError):
+                continue  # a comment in words, not an output
+            pairs.append((match.group(1), after[2:]))
+    return pairs
 
 def main(argv: list[str] | None = None) -> int:
     """Write the blocks and print their paths; exit code 1 when there are none."""

@@ -1,5 +1,7 @@
 """The README is the front door: its code blocks run, and CI runs its test command.
 
+(The pages of ``docs/`` that it links to are checked the same way in ``tests/test_docs.py``.)
+
 * ``python`` blocks are executed in this process.
 * ``shell`` blocks are the command-line examples: they run, in README order, with bash in one
   empty temporary folder that holds a copy of ``data/`` (as a fresh clone has), so every example
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import itertools
 import os
 import re
 import shutil
@@ -26,7 +27,7 @@ from moments_nlp.cli import build_parser
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 sys.path.insert(0, str(REPO / "scripts"))
-from readme_blocks import readme_blocks  # noqa: E402
+from readme_blocks import printed_with_their_output, readme_blocks  # noqa: E402
 
 
 def _blocks(language: str) -> list[str]:
@@ -41,28 +42,13 @@ def test_python_blocks_run(index: int, tmp_path: Path, monkeypatch: pytest.Monke
     code = code.replace('"report.html"', repr(str(tmp_path / "report.html")))
     namespace: dict[str, object] = {"__name__": "readme"}
     exec(compile(code, f"README.md python block {index}", "exec"), namespace)
-    for expression, literal in _printed_with_their_output(code):  # "# output" lines are true
+    for expression, literal in printed_with_their_output(code):  # "# output" lines are true
         assert eval(expression, namespace) == ast.literal_eval(literal), expression
-
-
-def _printed_with_their_output(code: str) -> list[tuple[str, str]]:
-    """``print(EXPR)`` lines followed by a ``# LITERAL`` comment line that spells its output."""
-    lines = code.splitlines()
-    pairs = []
-    for line, after in itertools.pairwise(lines):
-        match = re.fullmatch(r"print\((.+)\)", line.strip())
-        if match and after.startswith("# "):
-            try:
-                ast.literal_eval(after[2:])
-            except (ValueError, SyntaxError):
-                continue  # a comment in words, not an output
-            pairs.append((match.group(1), after[2:]))
-    return pairs
 
 
 def test_outputs_written_under_python_blocks_are_checked() -> None:
     """test_python_blocks_run compares them with what they print; there is one at least."""
-    assert sum(len(_printed_with_their_output(code)) for code in _blocks("python")) >= 1
+    assert sum(len(printed_with_their_output(code)) for code in _blocks("python")) >= 1
 
 
 def test_ci_runs_the_readme_test_command() -> None:
