@@ -155,3 +155,27 @@ def test_pooling_and_head() -> None:
     head = EncoderHead(cv=3).fit(X, y)
     assert (head.predict(X) == np.asarray(y)).mean() > 0.9
     np.testing.assert_allclose(head.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_explanations_name_words_that_push_toward_the_label(
+        accurate: mn.MomentClassifier) -> None:
+    """On the clear cases, deleting an accurate model's top explained word lowers the
+    probability of the label it predicted (measured: 0.967 of 183 texts)."""
+    import re
+
+    cases = pd.read_csv(Path(__file__).parent / "data" / "clear_cases.csv",
+                        keep_default_na=False)
+    texts = cases["text"].tolist()
+    proba = accurate.predict_proba(texts).to_numpy()
+    pushes = []
+    for text, terms, p in zip(texts, accurate.explain(texts, top=1), proba):
+        if not terms:
+            continue
+        assert terms[0][1] > 0
+        word = terms[0][0].removeprefix("not ")
+        without = re.sub(r"\b" + re.escape(word) + r"\b", "", text, count=1)
+        if without != text:
+            after = accurate.predict_proba([without]).to_numpy()[0]
+            pushes.append(after[p.argmax()] < p.max())
+    assert len(pushes) > 150
+    assert np.mean(pushes) >= 0.9

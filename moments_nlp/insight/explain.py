@@ -14,7 +14,11 @@ explanation can be *exact*:
   it occurs in; a column that is a function of the whole text (the sentiment-lexicon scores) is
   shared among the words that raise it, in proportion to how much each one does (leave-one-word-out
   differences). What no word raises is reported as ``"(other)"``;
-* a word under negation is reported as ``"not <word>"`` (``"wasn't helpful"`` -> ``"not helpful"``).
+* a word under negation is reported as ``"not <word>"`` (``"wasn't helpful"`` -> ``"not helpful"``);
+* for the accurate tier (:mod:`moments_nlp.model.encoder`), whose log-probabilities pool the
+  words' with the encoder head's, a word's weight pools its linear share with its
+  leave-one-word-out share of the encoder's centered log-odds, by the same ``encoder_weight``
+  (approximate: the encoder is not linear).
 
 Only the names of the pipeline steps and the fitted attributes are used (``vectorizer_`` and
 ``get_feature_names_out`` of the ``features`` step, ``coef_`` of the linear model, inside a
@@ -122,6 +126,29 @@ def _attribute(model: MomentEstimator, aligned: list[tuple[str, str, int]], row:
     return share
 
 
+def _encoder_shares(model: MomentEstimator, aligned: list[tuple[str, str, int]],
+                    target: int) -> dict[int, float]:
+    """The accurate tier's part: leave-one-word-out on the encoder head's centered log-odds.
+
+    The text is rebuilt from its words (joined by spaces) once whole and once without each
+    word; a word's share is how much the encoder's ``log p_c - mean_k log p_k`` drops without
+    it."""
+    originals: dict[int, str] = {}
+    for _, original, index in aligned:
+        if index >= 0:
+            originals.setdefault(index, original)
+    positions = sorted(originals)
+    if not positions:
+        return {}
+    words = [originals[p] for p in positions]
+    variants = [" ".join(words)] + [" ".join(w for q, w in zip(positions, words) if q != p)
+                                    for p in positions]
+    proba = model.encoder_head_.predict_proba(model.encoder_.encode(variants))
+    logs = np.log(np.clip(proba[:, model._head_order()], 1e-12, 1.0))
+    centered = logs[:, target] - logs.mean(axis=1)
+    return {p: float(centered[0] - centered[1 + i]) for i, p in enumerate(positions)}
+
+
 def _word_names(aligned: list[tuple[str, str, int]]) -> dict[int, str]:
     names: dict[int, str] = {-1: _OTHER}
     for normal, original, index in aligned:
@@ -183,9 +210,15 @@ def explain(model: MomentEstimator, texts: Iterable[object], *, top: int | None 
         targets = model._proba_array(kept).argmax(axis=1)
     else:
         targets = np.full(len(kept), LABELS.index(label))
+    pooled = getattr(model, "encoder_head_", None) is not None
+    weight = float(getattr(model, "encoder_weight", 0.0)) if pooled else 0.0
     for slot, i in enumerate(keep):
         aligned = aligned_all[slot]
         share = _attribute(model, aligned, matrix[slot], centered[targets[slot]])
+        if pooled:  # the accurate tier pools the words' log-odds with the encoder's
+            share = defaultdict(float, {k: (1.0 - weight) * v for k, v in share.items()})
+            for index, amount in _encoder_shares(model, aligned, int(targets[slot])).items():
+                share[index] += weight * amount
         names = _word_names(aligned)
         merged: dict[str, list[Any]] = {}
         for index, weight in share.items():
