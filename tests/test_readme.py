@@ -69,7 +69,7 @@ def _shell_prelude() -> str:
 @pytest.mark.slow
 def test_shell_blocks_run_in_a_fresh_folder(tmp_path: Path) -> None:
     blocks = _blocks("shell")
-    assert len(blocks) >= 3
+    assert len(blocks) >= 2
     shutil.copytree(REPO / "data", tmp_path / "data")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
@@ -91,7 +91,7 @@ def test_every_cli_example_is_a_shell_block_line() -> None:
     inline = re.findall(r"`(moments-nlp [a-z]+ [^`]+)`", README)
     setup = [part.strip() for block in _blocks("bash") for part in block.split("&&")
              if part.strip().startswith("moments-nlp ")]
-    assert inline and setup
+    assert setup  # inline examples are optional; docs/ pages have theirs (tests/test_docs.py)
     missing = [ex for ex in inline + setup if not any(ex in line for line in lines)]
     assert missing == []
 
