@@ -134,3 +134,16 @@ def test_label_file_on_the_cluster_matches_local(client: Any, model: mn.MomentCl
         local.rows, local.labeled, local.label_counts)
     pd.testing.assert_frame_equal(read_table(tmp_path / "remote.parquet"),
                                   read_table(tmp_path / "local.parquet"))
+
+
+def test_the_accurate_model_labels_on_the_cluster_as_locally(client: Any) -> None:
+    """The accurate tier's encoder travels to the workers as a handle (folder and hashes) and
+    reopens its checked files there; the labels and probabilities match the pandas path."""
+    accurate = mn.load("accurate")
+    frame = _frame(40)
+    expected = accurate.label(frame, "comment")
+    got = client.compute(accurate.label(dd.from_pandas(frame, npartitions=4),
+                                        text_column="comment")).result()
+    assert got["moment"].tolist() == expected["moment"].tolist()
+    np.testing.assert_allclose(got["p_misery"].to_numpy(dtype=float),
+                               expected["p_misery"].to_numpy(dtype=float), atol=1e-6)
