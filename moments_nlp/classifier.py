@@ -202,7 +202,7 @@ class MomentClassifier(MomentEstimator):
         >>> import moments_nlp as mn
         >>> clf = mn.load()
         >>> [(r["label"], round(r["score"], 2)) for r in clf(["The crew was wonderful"])]
-        [('magic', 0.98)]
+        [('magic', 0.89)]
         >>> clf(["", "n/a"])
         [{'label': None, 'score': None}, {'label': 'ordinary', 'score': 1.0}]
         """

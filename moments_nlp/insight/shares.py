@@ -107,7 +107,7 @@ def reference_prior(model: MomentEstimator) -> np.ndarray | None:
     --------
     >>> import moments_nlp as mn
     >>> reference_prior(mn.load()).round(3).tolist()  # fitted on its held-out predictions
-    [0.327, 0.399, 0.274]
+    [0.298, 0.456, 0.246]
     """
     card = getattr(model, "card_", None) or {}
     stored = card.get("shares_reference")
@@ -129,7 +129,7 @@ def training_prior(model: MomentEstimator) -> np.ndarray | None:
     --------
     >>> import moments_nlp as mn
     >>> training_prior(mn.load()).round(2).tolist()
-    [0.55, 0.34, 0.11]
+    [0.49, 0.4, 0.11]
     """
     card = getattr(model, "card_", None) or {}
     counts = (card.get("training") or {}).get("label_counts")
