@@ -53,6 +53,7 @@ __all__ = ["SentenceEncoder", "EncoderHead", "pool_log_space", "open_encoder",
 #: The files of an encoder, copied into every model folder that uses it.
 ENCODER_FILES: tuple[str, ...] = ("encoder.onnx", "tokenizer.json")
 _ENCODER_CARD = "encoder.json"
+_SLICE = 1024  # texts tokenized at a time
 _EPS = 1e-12
 
 
@@ -161,22 +162,27 @@ class SentenceEncoder:
         """
         if self._session is None:
             self._open()
-        pieces = [np.asarray(e.ids, dtype=np.int64)
-                  for e in self._tokenizer.encode_batch([str(t) for t in texts])]
         width_out = int(self._session.get_outputs()[0].shape[-1])
-        out = np.zeros((len(pieces), width_out), dtype=np.float32)
-        order = np.argsort([len(p) for p in pieces], kind="stable")
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
-            width = max(len(pieces[r]) for r in rows)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for i, row in enumerate(rows):
-                ids[i, :len(pieces[row])] = pieces[row]
-                mask[i, :len(pieces[row])] = 1
-            out[rows] = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            if progress is not None:
-                progress(len(rows))
+        out = np.zeros((len(texts), width_out), dtype=np.float32)
+        # tokenized a slice at a time: the tokenizer's encodings of a whole 20k-row chunk held
+        # hundreds of MB at once
+        for first in range(0, len(texts), _SLICE):
+            part = [str(t) for t in texts[first:first + _SLICE]]
+            pieces = [np.asarray(e.ids, dtype=np.int64)
+                      for e in self._tokenizer.encode_batch(part)]
+            order = np.argsort([len(p) for p in pieces], kind="stable")
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start:start + self.batch_size]
+                width = max(len(pieces[r]) for r in rows)
+                ids = np.zeros((len(rows), width), dtype=np.int64)
+                mask = np.zeros((len(rows), width), dtype=np.int64)
+                for i, row in enumerate(rows):
+                    ids[i, :len(pieces[row])] = pieces[row]
+                    mask[i, :len(pieces[row])] = 1
+                feed = {"input_ids": ids, "attention_mask": mask}
+                out[first + rows] = self._session.run(None, feed)[0]
+                if progress is not None:
+                    progress(len(rows))
         return out
 
 
