@@ -157,12 +157,17 @@ def test_csv_numbers_stay_numbers_in_xlsx(tmp_path: Path,
     openpyxl = pytest.importorskip("openpyxl")
     out = tmp_path / "labeled.xlsx"
     mn.label_file(SURVEY, out, text_column="comment", model=default_model)
-    sheet = openpyxl.load_workbook(out, read_only=True).worksheets[0]
-    header, first = [row for _, row in zip(range(2), sheet.iter_rows(values_only=True))]
+    book = openpyxl.load_workbook(out, read_only=True)
+    try:  # a read-only workbook holds its file open until closed (a ResourceWarning later)
+        sheet = book.worksheets[0]
+        header, first = [row for _, row in zip(range(2), sheet.iter_rows(values_only=True))]
+        comments = [r[header.index("comment")]
+                    for r in sheet.iter_rows(min_row=2, values_only=True)]
+    finally:
+        book.close()
     row = dict(zip(header, first))
     assert isinstance(row["nps"], int) and row["response_id"] == "R-000104"
     assert row["confidence"] is None  # a blank comment: no score
-    comments = [r[header.index("comment")] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert all(isinstance(c, str) for c in comments if c is not None)
 
 
